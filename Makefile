@@ -1,0 +1,67 @@
+# The IOP question assistant. `make run` starts it, `make test` tests it;
+# both set up everything they need on first use. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+SPACY   := .spacy/en_blank_lookup/meta.json
+MODEL   := models/current.tar.gz
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONDONTWRITEBYTECODE := 1
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+
+# Everything that changes the trained model. Rasa's own fingerprint misses files
+# our components read, so the components hash those too (fingerprint_addon).
+TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu bot/data -name '*.yml' -o -name '*.py' 2>/dev/null) \
+                bot/normalize.py bot/senses.py bot/safety.py
+
+.PHONY: help setup spacy model run shell check test test-deps bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt constraints.txt scripts/find-python
+	@echo "==> Creating the virtualenv in $(VENV) (Python 3.8-3.10; Rasa 3.6 needs it)"
+	@py=$$(scripts/find-python) && echo "    using $$py" && "$$py" -m venv $(VENV)
+	@echo "==> Installing pinned dependencies (first time: a few minutes)"
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -q --upgrade pip "setuptools<71" wheel
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt -c constraints.txt
+	@touch $@
+
+setup: $(VENV)/.installed $(SPACY) ## create the virtualenv and the spaCy pipeline
+
+$(SPACY): $(VENV)/.installed bot/spacy_pipeline.py
+	@echo "==> Building the blank English spaCy pipeline with the lookup lemmatizer"
+	$(PY) -m bot.spacy_pipeline
+
+spacy: $(SPACY) ## build the spaCy pipeline
+
+$(MODEL): $(VENV)/.installed $(SPACY) $(TRAIN_INPUTS)
+	@echo "==> Training (only because data, config or components changed)"
+	$(PY) -m rasa train --fixed-model-name current --out models --num-threads 2
+	@touch $@
+
+model: $(MODEL) ## train the model if its inputs changed
+
+run: setup $(MODEL) ## start the assistant (action server + Rasa server, web chat, REST)
+	$(PY) -m bot run
+
+shell: setup $(MODEL) ## talk to the assistant in the terminal (staff); DEBUG=1 shows intents
+	$(PY) -m bot shell $(if $(DEBUG),--debug,)
+
+check: setup ## check the content: every key answered, enough phrasings, no duplicates
+	$(PY) -m bot check
+
+test-deps: setup ## install what the browser tests need (Debian chromium, npm packages)
+	@scripts/install-test-deps
+
+test: setup $(MODEL) test-deps ## run the whole test suite
+	$(PY) -m pytest
+
+bench: setup $(MODEL) ## measure latency, throughput and memory; writes bench/report.md
+	$(PY) -m bench.run
+
+clean: ## remove what the setup built (keeps conversations in .state/)
+	rm -rf $(VENV) .spacy models .rasa node_modules

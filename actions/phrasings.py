@@ -1,0 +1,35 @@
+"""Typo-tolerant lookup of a message among the known training phrasings (for did-you-mean)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot import content
+
+MIN_SCORE = 70
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[list[str], list[str]]:
+    phrasings = content.load().phrasings
+    texts, keys = [], []
+    for key, examples in phrasings.items():
+        if key in content.INTENT_KEYS - {"iop_eye", "iop_stock", "php_programming", "human_handoff", "medical_advice"}:
+            continue
+        if key in {"choose_sense", "affirm", "deny"}:
+            continue
+        for example in examples:
+            texts.append(example.lower())
+            keys.append(key)
+    return texts, keys
+
+
+def fuzzy_candidates(text: str, limit: int = 5) -> dict[str, float]:
+    """A small bonus per answer key whose known phrasings resemble ``text``."""
+    texts, keys = _index()
+    bonus: dict[str, float] = {}
+    for _, score, idx in process.extract(text.lower(), texts, scorer=fuzz.WRatio, limit=limit):
+        if score >= MIN_SCORE:
+            bonus[keys[idx]] = max(bonus.get(keys[idx], 0.0), (score - MIN_SCORE) / 100)
+    return bonus

@@ -1,0 +1,195 @@
+"""Which answer a message gets: the answer key, its sense, and the did-you-mean offer.
+
+Plain functions over plain data (the latest message's parse and the slots), so
+they are tested without a tracker. ``actions/answer.py`` wraps them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+FAQ = "faq"
+SENSE_ORDER = ("treatment", "eye", "stock")  # the order of utter_ask_iop_sense's buttons
+SENSE_ANSWERS = {"eye": "iop_eye", "stock": "iop_stock"}
+# Keys whose question hinges on what the acronym means: asked about when no sense is known.
+ACRONYM_KEYS = {"what_is_iop"}
+# Intents answered by the router besides faq/<key>; their key is the intent's name.
+SENSE_INTENTS = {"iop_eye": "eye", "iop_stock": "stock"}
+OTHER_KEY_INTENTS = {"iop_eye", "iop_stock", "php_programming", "human_handoff", "medical_advice"}
+
+# Did-you-mean thresholds (see README, "How answers are chosen").
+MIN_SELECTOR_CONFIDENCE = 0.45
+MIN_SELECTOR_MARGIN = 0.12
+MIN_CANDIDATE_SCORE = 0.08
+MAX_MISSES_BEFORE_HANDOFF = 2
+
+_ORDINALS = {"1": 0, "one": 0, "first": 0, "2": 1, "two": 1, "second": 1, "3": 2, "three": 2, "third": 2}
+
+
+@dataclass
+class Decision:
+    responses: list[str] = field(default_factory=list)
+    slots: dict[str, Any] = field(default_factory=dict)
+    buttons: list[dict[str, str]] = field(default_factory=list)  # for utter_did_you_mean
+
+
+@dataclass(frozen=True)
+class Parse:
+    """What the router needs from the latest message."""
+
+    text: str
+    intent: str
+    intent_confidence: float
+    intent_ranking: list[tuple[str, float]]
+    selector_ranking: list[tuple[str, float]]  # (answer key, confidence), best first
+    entities: dict[str, str]
+
+    @classmethod
+    def from_latest_message(cls, message: dict[str, Any]) -> "Parse":
+        intent = message.get("intent") or {}
+        selector = (message.get("response_selector") or {}).get(FAQ) or {}
+        ranking = [
+            (r.get("intent_response_key", "").split("/", 1)[-1], float(r.get("confidence") or 0.0))
+            for r in selector.get("ranking") or []
+        ]
+        entities: dict[str, str] = {}
+        for ent in message.get("entities") or []:
+            entities.setdefault(ent.get("entity"), str(ent.get("value")))
+        return cls(
+            text=message.get("text") or "",
+            intent=intent.get("name") or "",
+            intent_confidence=float(intent.get("confidence") or 0.0),
+            intent_ranking=[(r["name"], float(r.get("confidence") or 0.0)) for r in message.get("intent_ranking") or []],
+            selector_ranking=ranking,
+            entities=entities,
+        )
+
+
+def response_for(key: str, faq_keys: set[str]) -> str:
+    return f"utter_{FAQ}/{key}" if key in faq_keys else f"utter_{key}"
+
+
+def sense_from_choice(parse: Parse) -> str | None:
+    """The sense a reply to the clarifying question picks: a cue, or a number/ordinal."""
+    if parse.entities.get("iop_sense") in SENSE_ORDER:
+        return parse.entities["iop_sense"]
+    for word in re.findall(r"[a-z0-9]+", parse.text.lower()):
+        if word in _ORDINALS:
+            return SENSE_ORDER[_ORDINALS[word]]
+    return None
+
+
+def _is_choice(parse: Parse, pending: str | None) -> bool:
+    if parse.intent == "choose_sense":
+        return True
+    if not pending or "iop_sense" not in parse.entities:
+        return False
+    # a short reply with a cue ("stocks", "the rehab kind") answers the question asked
+    return len(parse.text.split()) <= 4 or parse.intent in SENSE_INTENTS
+
+
+def answer_in_sense(key: str, sense: str | None, faq_keys: set[str]) -> Decision:
+    """The answer for ``key`` once the sense is known (treatment when None)."""
+    if sense in SENSE_ANSWERS:
+        return Decision([f"utter_{SENSE_ANSWERS[sense]}"], {"iop_sense": sense})
+    slots = {"iop_sense": "treatment"} if key in faq_keys else {}
+    return Decision([response_for(key, faq_keys)], slots)
+
+
+def _candidates(parse: Parse, faq_keys: set[str]) -> list[tuple[str, float]]:
+    """Answer keys ranked by P(intent) * P(key | faq) for FAQ keys, P(intent) otherwise."""
+    p_faq = dict(parse.intent_ranking).get(FAQ, 0.0)
+    if parse.intent == FAQ:
+        p_faq = max(p_faq, parse.intent_confidence)
+    scores: dict[str, float] = {}
+    for key, conf in parse.selector_ranking:
+        if key in faq_keys:
+            scores[key] = max(scores.get(key, 0.0), p_faq * conf)
+    for name, conf in parse.intent_ranking:
+        if name in OTHER_KEY_INTENTS:
+            scores[name] = max(scores.get(name, 0.0), conf)
+    return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+
+
+def did_you_mean(parse: Parse, faq_keys: set[str], misses: float, extra: dict[str, float] | None = None) -> Decision:
+    """First miss: offer two or three likely answers; then ask to rephrase; then a person."""
+    misses = float(misses or 0) + 1
+    if misses > MAX_MISSES_BEFORE_HANDOFF:
+        return Decision(["utter_ask_rephrase", "utter_human_handoff"], {"misses": 0.0})
+    ranked = dict(_candidates(parse, faq_keys))
+    for key, bonus in (extra or {}).items():
+        ranked[key] = ranked.get(key, 0.0) + bonus
+    offers = [k for k, s in sorted(ranked.items(), key=lambda kv: kv[1], reverse=True) if s >= MIN_CANDIDATE_SCORE][:3]
+    if misses > 1 or len(offers) < 2:
+        return Decision(["utter_ask_rephrase"], {"misses": misses})
+    buttons = [{"key": key, "payload": f'/choose_answer{{"answer_key": "{key}"}}'} for key in offers]
+    return Decision(["utter_did_you_mean"], {"misses": misses}, buttons)
+
+
+def is_unsure(parse: Parse) -> bool:
+    """True when the FAQ answer is a guess: low selector confidence or a near tie."""
+    if parse.intent != FAQ or not parse.selector_ranking:
+        return False
+    top = parse.selector_ranking[0][1]
+    second = parse.selector_ranking[1][1] if len(parse.selector_ranking) > 1 else 0.0
+    return top < MIN_SELECTOR_CONFIDENCE or top - second < MIN_SELECTOR_MARGIN
+
+
+def decide(
+    parse: Parse,
+    slots: dict[str, Any],
+    faq_keys: set[str],
+    extra_candidates: dict[str, float] | None = None,
+) -> Decision:
+    """The router: the answer for the latest message, given the remembered slots."""
+    pending = slots.get("pending_answer")
+    remembered = slots.get("iop_sense")  # already updated from this message's cue by Rasa
+    cue = parse.entities.get("iop_sense")
+
+    if parse.intent == "choose_answer" and parse.entities.get("answer_key"):
+        key = parse.entities["answer_key"]
+        decision = answer_in_sense(key, None, faq_keys)
+        decision.slots.update({"misses": 0.0, "pending_answer": None})
+        return _with_resources(decision, parse)
+
+    if _is_choice(parse, pending):
+        sense = sense_from_choice(parse)
+        if sense is None:
+            return Decision(["utter_ask_iop_sense"])
+        decision = answer_in_sense(pending or "what_is_iop", sense, faq_keys)
+        decision.slots.update({"iop_sense": sense, "pending_answer": None, "misses": 0.0})
+        return decision
+
+    if parse.intent == "nlu_fallback" or is_unsure(parse):
+        decision = did_you_mean(parse, faq_keys, slots.get("misses") or 0.0, extra_candidates)
+        decision.slots.setdefault("pending_answer", None)
+        return decision
+
+    if parse.intent == "out_of_scope":
+        return Decision(["utter_out_of_scope"], {"pending_answer": None})
+
+    if parse.entities.get("php_sense") == "programming":
+        return Decision(["utter_php_programming"], {"pending_answer": None, "misses": 0.0})
+
+    key = parse.selector_ranking[0][0] if parse.intent == FAQ and parse.selector_ranking else parse.intent
+    if parse.intent in SENSE_INTENTS:
+        if cue == "treatment" and parse.selector_ranking:
+            key = parse.selector_ranking[0][0]  # a treatment cue outweighs the classifier's guess
+        else:
+            sense = cue if cue in SENSE_ANSWERS else SENSE_INTENTS[parse.intent]
+            return Decision([f"utter_{SENSE_ANSWERS[sense]}"], {"iop_sense": sense, "pending_answer": None, "misses": 0.0})
+
+    sense = cue or remembered
+    if sense is None and key in ACRONYM_KEYS and parse.entities.get("acronym") == "iop":
+        return Decision(["utter_ask_iop_sense"], {"pending_answer": key})
+    decision = answer_in_sense(key, sense, faq_keys)
+    decision.slots.update({"pending_answer": None, "misses": 0.0})
+    return _with_resources(decision, parse)
+
+
+def _with_resources(decision: Decision, parse: Parse) -> Decision:
+    """A question that mentions suicide, self-harm or overdose also gets the crisis line."""
+    if parse.entities.get("safety") == "mention":
+        decision.responses.append("utter_crisis_resources")
+    return decision

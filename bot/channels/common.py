@@ -1,0 +1,50 @@
+"""What every connector of ours shares: conversation ids, offered buttons, the reply collector."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel
+from sanic.request import Request
+
+from bot.channels import hygiene
+from bot.settings import load as load_settings
+
+
+def conversation_id(channel: str, sender: str) -> str:
+    """Ids are stored as ``<channel>:<id>`` so one channel can't write into another's conversation."""
+    return f"{channel}:{sender}"
+
+
+async def text_for_rasa(request: Request, conversation: str, raw: Any) -> str:
+    """Apply input hygiene, knowing which buttons the bot offered in its last turn."""
+    offered: list[dict[str, Any]] = []
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is not None and agent.tracker_store is not None:
+        tracker = await agent.tracker_store.retrieve(conversation)
+        if tracker is not None:
+            offered = hygiene.offered_buttons(tracker.events)
+    return hygiene.prepare(raw, offered, load_settings().max_message_chars)
+
+
+class NamedResponseCollector(CollectingOutputChannel):
+    """Collects replies with the name of the response each came from (its answer key)."""
+
+    def __init__(self, channel_name: str, recipient_id: str) -> None:
+        super().__init__()
+        self._channel_name = channel_name
+        self._recipient = recipient_id  # what the caller sent, not the stored id
+
+    def name(self) -> str:  # picks the response variations for this channel
+        return self._channel_name
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        before = len(self.messages)
+        response = message.get("utter_action")
+        await super().send_response(self._recipient, message)
+        for sent in self.messages[before:]:
+            if response:
+                sent["response"] = response
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        # one message per response: Rasa's collector splits paragraphs into several
+        await self._persist_message(self._message(recipient_id, text=text.strip()))

@@ -1,0 +1,65 @@
+"""Input hygiene shared by every channel: what text of a visitor's reaches Rasa.
+
+- nothing readable (empty, whitespace, control or zero-width characters) -> the
+  internal ``/empty_message`` intent; text over the length limit -> ``/too_long``
+  (the text itself never reaches the model);
+- a reply that is exactly a payload the bot offered in its last turn, the
+  number of one of those buttons ("2"), or its title, -> that button's payload;
+- any other text starting with "/" is plain text: the slashes are dropped, so
+  nobody can trigger internal intents or set slots (``/restart``,
+  ``/greet{"iop_sense": "eye"}``).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Iterable
+
+EMPTY = "/empty_message"
+TOO_LONG = "/too_long"
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def clean_text(raw: str) -> str:
+    """NFC-normalised text without control/format characters, whitespace collapsed."""
+    text = unicodedata.normalize("NFC", raw)
+    text = "".join(" " if ch in "\t\n\r" else ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) not in _INVISIBLE)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def offered_buttons(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """Buttons of the bot's messages since the visitor's last message (its last turn)."""
+    buttons: list[dict[str, Any]] = []
+    for event in reversed(list(events)):
+        name = getattr(event, "type_name", None) or (event.get("event") if isinstance(event, dict) else None)
+        if name == "user":
+            break
+        if name == "bot":
+            data = event.data if hasattr(event, "data") else event.get("data") or {}
+            buttons = list((data or {}).get("buttons") or []) + buttons
+    return buttons
+
+
+def prepare(raw: Any, offered: list[dict[str, Any]], max_chars: int) -> str:
+    """The text to hand to Rasa for what the visitor sent."""
+    if not isinstance(raw, str):
+        return EMPTY
+    if len(raw) > max_chars * 4:  # don't even clean a huge body
+        return TOO_LONG
+    text = clean_text(raw)
+    if not text:
+        return EMPTY
+    if len(text) > max_chars:
+        return TOO_LONG
+    payloads = [b.get("payload", "") for b in offered]
+    if text in payloads:
+        return text
+    if text.isdigit() and 1 <= int(text) <= len(offered):
+        return payloads[int(text) - 1]
+    by_title = {str(b.get("title", "")).casefold(): b.get("payload", "") for b in offered}
+    if text.casefold() in by_title:
+        return by_title[text.casefold()]
+    if text.startswith("/"):
+        text = text.lstrip("/ ").strip()
+        return text or EMPTY
+    return text

@@ -1,0 +1,83 @@
+"""NLU component: the deterministic crisis guard (bot/safety.py).
+
+Runs after the classifiers and before FallbackClassifier. A message from someone
+who may be at risk now gets the ``crisis`` intent, at the top of the ranking
+too, so neither the fallback nor a confident FAQ guess can replace it. A message
+that only mentions these topics keeps its intent and gets a ``safety: mention``
+entity, so the answer is followed by the crisis resources line.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import safety
+
+CRISIS = "crisis"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SafetyGuard(GraphComponent):
+    """Forces the crisis intent for at-risk messages; marks topic mentions."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SafetyGuard":
+        return cls()
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["rapidfuzz"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        return safety.lexicon_fingerprint()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text or text.startswith("/"):
+                continue
+            verdict = safety.assess(text)
+            if verdict == safety.AT_RISK:
+                _promote(message, CRISIS)
+            elif verdict == safety.MENTION:
+                if (message.get(INTENT) or {}).get("name") == CRISIS:
+                    _demote_crisis(message)  # the classifier's second net, overruled by the guard
+                _add_entity(message, "mention", len(text))
+        return messages
+
+
+def _promote(message: Message, name: str) -> None:
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
+    top = {"name": name, "confidence": 1.0}
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+
+
+def _demote_crisis(message: Message) -> None:
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS]
+    if ranking:
+        message.set(INTENT, ranking[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+
+def _add_entity(message: Message, value: str, end: int) -> None:
+    entity = {"entity": "safety", "value": value, "start": 0, "end": end, "confidence_entity": 1.0,
+              "extractor": SafetyGuard.__name__}
+    message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)

@@ -1,0 +1,99 @@
+"""The one place settings are read: ``settings.yml`` plus environment overrides."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = Path(os.environ.get("IOP_SETTINGS", ROOT / "settings.yml"))
+
+
+@dataclass(frozen=True)
+class Facility:
+    name: str
+    admissions_phone: str
+    admissions_hours: str
+    website: str
+
+    def as_template_values(self) -> dict[str, str]:
+        return {
+            "facility_name": self.name,
+            "admissions_phone": self.admissions_phone,
+            "admissions_hours": self.admissions_hours,
+            "website": self.website,
+        }
+
+
+@dataclass(frozen=True)
+class Settings:
+    facility: Facility
+    host: str
+    port: int
+    action_port: int
+    public_url: str
+    allowed_origins: tuple[str, ...]
+    sms_enabled: bool
+    max_message_chars: int
+    max_body_bytes: int
+    action_timeout_seconds: float
+    per_conversation_per_minute: int
+    per_address_per_minute: int
+    tracker_db: Path
+    retention_days: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def template_values(self) -> dict[str, str]:
+        """Values every response may use as placeholders besides slots."""
+        return {**self.facility.as_template_values(), "max_chars": str(self.max_message_chars)}
+
+
+def _env(name: str, default: Any) -> Any:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(default, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value
+
+
+@lru_cache(maxsize=1)
+def load() -> Settings:
+    raw = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8")) or {}
+    fac, srv = raw.get("facility", {}), raw.get("server", {})
+    lim, priv = raw.get("limits", {}), raw.get("privacy", {})
+    origins = _env("IOP_ALLOWED_ORIGINS", None)
+    db = Path(_env("IOP_TRACKER_DB", priv.get("tracker_db", ".state/conversations.db")))
+    return Settings(
+        facility=Facility(
+            name=_env("IOP_FACILITY_NAME", fac.get("name", "our program")),
+            admissions_phone=_env("IOP_ADMISSIONS_PHONE", fac.get("admissions_phone", "our admissions line")),
+            admissions_hours=_env("IOP_ADMISSIONS_HOURS", fac.get("admissions_hours", "during office hours")),
+            website=_env("IOP_WEBSITE", fac.get("website", "our website")),
+        ),
+        host=_env("IOP_HOST", srv.get("host", "127.0.0.1")),
+        port=_env("IOP_PORT", int(srv.get("port", 5005))),
+        action_port=_env("IOP_ACTION_PORT", int(srv.get("action_port", 5055))),
+        public_url=_env("IOP_PUBLIC_URL", srv.get("public_url", "")),
+        allowed_origins=tuple(
+            o.strip() for o in (origins.split(",") if origins else srv.get("allowed_origins", [])) if o.strip()
+        ),
+        sms_enabled=_env("IOP_SMS_ENABLED", bool(srv.get("sms_enabled", False))),
+        max_message_chars=int(lim.get("max_message_chars", 1000)),
+        max_body_bytes=int(lim.get("max_body_bytes", 65536)),
+        action_timeout_seconds=_env("IOP_ACTION_TIMEOUT", float(lim.get("action_timeout_seconds", 5))),
+        per_conversation_per_minute=_env(
+            "IOP_RATE_PER_CONVERSATION", int(lim.get("messages_per_minute_per_conversation", 30))
+        ),
+        per_address_per_minute=_env("IOP_RATE_PER_ADDRESS", int(lim.get("messages_per_minute_per_address", 120))),
+        tracker_db=db if db.is_absolute() else ROOT / db,
+        retention_days=_env("IOP_RETENTION_DAYS", int(priv.get("retention_days", 90))),
+    )

@@ -1,0 +1,120 @@
+"""Shared fixtures: one live assistant per test session, and a REST chat client."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+REPORT: dict[str, list[str]] = {}  # figures printed at the end of the run
+
+
+def report(section: str, line: str) -> None:
+    REPORT.setdefault(section, []).append(line)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for section, lines in REPORT.items():
+        terminalreporter.section(section)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answer_key(response_name: str | None) -> str | None:
+    """utter_faq/iop_cost -> iop_cost; utter_iop_eye -> iop_eye."""
+    if not response_name:
+        return None
+    name = response_name.removeprefix("utter_")
+    return name.split("/", 1)[1] if "/" in name else name
+
+
+@dataclasses.dataclass
+class Reply:
+    status: int
+    messages: list[dict[str, Any]]
+
+    @property
+    def keys(self) -> list[str | None]:
+        return [answer_key(m.get("response")) for m in self.messages]
+
+    @property
+    def key(self) -> str | None:
+        return self.keys[0] if self.messages else None
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        return [b for m in self.messages for b in m.get("buttons") or []]
+
+
+class Client:
+    """Talks to the assistant's REST channel."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def post(self, body: bytes | str | dict, path: str = "/webhooks/rest/webhook", timeout: float = 60) -> Reply:
+        data = body if isinstance(body, bytes) else (body if isinstance(body, str) else json.dumps(body)).encode()
+        request = urllib.request.Request(self.base_url + path, data=data, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as resp:
+                return Reply(resp.status, json.loads(resp.read() or b"[]"))
+        except urllib.error.HTTPError as err:
+            payload = err.read()
+            try:
+                parsed = json.loads(payload or b"{}")
+            except ValueError:
+                parsed = {"raw": payload.decode(errors="replace")}
+            return Reply(err.code, [parsed] if isinstance(parsed, dict) else parsed)
+
+    def say(self, sender: str, message: str) -> Reply:
+        reply = self.post({"sender": sender, "message": message})
+        assert reply.status == 200, reply.messages
+        return reply
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory):
+    """The assistant, started once: action server + Rasa server on free loopback ports."""
+    from bot import settings as settings_module
+    from bot.server import Assistant
+
+    state = tmp_path_factory.mktemp("assistant")
+    os.environ["IOP_TRACKER_DB"] = str(state / "conversations.db")
+    settings_module.load.cache_clear()
+    settings = settings_module.load()
+    running = Assistant(settings, "127.0.0.1", free_port(), free_port(), log_dir=state / "logs")
+    running.start()
+    try:
+        running.wait_ready()
+    except Exception:
+        running.stop()
+        for log in (state / "logs").glob("*.log"):
+            print(f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}")
+        raise
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def client(assistant) -> Client:
+    return Client(assistant.url)
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
