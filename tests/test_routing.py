@@ -1,0 +1,130 @@
+"""The router's decisions (actions/routing.py), table-style, without a tracker."""
+from __future__ import annotations
+
+import pytest
+
+from actions import routing
+from actions.routing import Parse
+
+FAQ_KEYS = {"what_is_iop", "iop_duration", "iop_cost", "iop_insurance", "what_is_php", "how_to_start"}
+
+
+def parse(text="msg", intent="faq", key="iop_duration", conf=0.9, second=0.05, **entities) -> Parse:
+    ranking = [(key, conf), ("iop_cost" if key != "iop_cost" else "iop_insurance", second)]
+    return Parse(text=text, intent=intent, intent_confidence=0.95, intent_ranking=[(intent, 0.95)],
+                 selector_ranking=ranking if intent == "faq" else [], entities=entities)
+
+
+@pytest.mark.parametrize(
+    ("message", "slots", "expected", "slot_updates"),
+    [
+        # a treatment-only question answers directly and remembers the sense
+        (parse(), {}, ["utter_faq/iop_duration"], {"iop_sense": "treatment"}),
+        # a bare "what is IOP" with no cue and no memory asks, keeping the question pending
+        (parse("what is iop", key="what_is_iop", acronym="iop"), {}, ["utter_ask_iop_sense"],
+         {"pending_answer": "what_is_iop"}),
+        # ... but not when the sense is remembered
+        (parse("what is iop", key="what_is_iop", acronym="iop"), {"iop_sense": "treatment"},
+         ["utter_faq/what_is_iop"], {}),
+        # spelled out: no acronym, no question
+        (parse("what is intensive outpatient", key="what_is_iop"), {}, ["utter_faq/what_is_iop"], {}),
+        # a cue in the message wins over the remembered sense
+        (parse("what is iop glaucoma", key="what_is_iop", acronym="iop", iop_sense="eye"),
+         {"iop_sense": "eye"}, ["utter_iop_eye"], {"iop_sense": "eye"}),
+        # a follow-up in the eye sense never gets a treatment answer
+        (parse("how long does it last"), {"iop_sense": "eye"}, ["utter_iop_eye"], {}),
+        (parse("and what does it cost", key="iop_cost"), {"iop_sense": "stock"}, ["utter_iop_stock"], {}),
+        # the eye and stock intents answer in their sense
+        (parse("normal eye pressure?", intent="iop_eye"), {}, ["utter_iop_eye"], {"iop_sense": "eye"}),
+        (parse("ipo date", intent="iop_stock"), {"iop_sense": "treatment"}, ["utter_iop_stock"], {}),
+        # PHP: a programming cue only
+        (parse("php laravel", key="what_is_php", php_sense="programming"), {}, ["utter_php_programming"], {}),
+        (parse("what is php", key="what_is_php", acronym="php"), {}, ["utter_faq/what_is_php"], {}),
+        # a mention of crisis topics adds the resources line
+        (parse("does iop help after a suicide attempt", safety="mention"), {}, ["utter_faq/iop_duration",
+                                                                               "utter_crisis_resources"], {}),
+        (parse("pizza?", intent="out_of_scope"), {}, ["utter_out_of_scope"], {}),
+    ],
+)
+def test_decide(message, slots, expected, slot_updates):
+    decision = routing.decide(message, slots, FAQ_KEYS)
+    assert decision.responses == expected
+    for name, value in slot_updates.items():
+        assert decision.slots.get(name) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "sense", "expected"),
+    [
+        ("2", {}, "eye", "utter_iop_eye"),
+        ("the third one", {}, "stock", "utter_iop_stock"),
+        ("the rehab kind", {"iop_sense": "treatment"}, "treatment", "utter_faq/what_is_iop"),
+        ("/choose_sense", {"iop_sense": "eye"}, "eye", "utter_iop_eye"),
+    ],
+)
+def test_choosing_a_sense_answers_the_pending_question(text, entities, sense, expected):
+    message = Parse(text, "choose_sense", 1.0, [], [], entities)
+    decision = routing.decide(message, {"pending_answer": "what_is_iop"}, FAQ_KEYS)
+    assert decision.responses == [expected]
+    assert decision.slots["iop_sense"] == sense
+    assert decision.slots["pending_answer"] is None
+
+
+def test_a_pending_iop_cost_question_is_answered_in_the_chosen_sense():
+    message = Parse("stocks", "iop_stock", 0.9, [], [], {"iop_sense": "stock"})
+    assert routing.decide(message, {"pending_answer": "iop_cost"}, FAQ_KEYS).responses == ["utter_iop_stock"]
+    message = Parse("the program", "faq", 0.9, [], [("what_is_iop", 0.5)], {"iop_sense": "treatment"})
+    assert routing.decide(message, {"pending_answer": "iop_cost"}, FAQ_KEYS).responses == ["utter_faq/iop_cost"]
+
+
+def test_a_new_question_after_the_clarifying_question_is_simply_answered():
+    message = parse("does insurance pay for it", key="iop_insurance", iop_sense="treatment")
+    decision = routing.decide(message, {"pending_answer": "what_is_iop", "iop_sense": "treatment"}, FAQ_KEYS)
+    assert decision.responses == ["utter_faq/iop_insurance"]
+    assert decision.slots["pending_answer"] is None
+
+
+def test_unclear_choice_asks_again():
+    message = Parse("hmm", "choose_sense", 0.9, [], [], {})
+    assert routing.decide(message, {"pending_answer": "what_is_iop"}, FAQ_KEYS).responses == ["utter_ask_iop_sense"]
+
+
+def test_unsure_answer_offers_did_you_mean_then_rephrase_then_a_person():
+    unsure = Parse("cost or insurance", "faq", 0.9, [("faq", 0.9), ("human_handoff", 0.05)],
+                   [("iop_cost", 0.40), ("iop_insurance", 0.38), ("how_to_start", 0.1)], {})
+    first = routing.decide(unsure, {"misses": 0}, FAQ_KEYS)
+    assert first.responses == ["utter_did_you_mean"]
+    assert [b["key"] for b in first.buttons] == ["iop_cost", "iop_insurance", "how_to_start"]
+    assert first.buttons[0]["payload"] == '/choose_answer{"answer_key": "iop_cost"}'
+    second = routing.decide(unsure, {"misses": first.slots["misses"]}, FAQ_KEYS)
+    assert second.responses == ["utter_ask_rephrase"]
+    third = routing.decide(unsure, {"misses": second.slots["misses"]}, FAQ_KEYS)
+    assert third.responses == ["utter_ask_rephrase", "utter_human_handoff"]
+    assert third.slots["misses"] == 0
+
+
+def test_choosing_a_did_you_mean_answer_utters_it():
+    message = Parse("/choose_answer", "choose_answer", 1.0, [], [], {"answer_key": "iop_cost"})
+    decision = routing.decide(message, {"misses": 1}, FAQ_KEYS)
+    assert decision.responses == ["utter_faq/iop_cost"]
+    assert decision.slots["misses"] == 0
+
+
+def test_confident_answer_is_not_unsure():
+    assert not routing.is_unsure(parse(conf=0.9, second=0.05))
+    assert routing.is_unsure(parse(conf=0.3, second=0.2))
+    assert routing.is_unsure(parse(conf=0.5, second=0.45))
+
+
+def test_parse_from_latest_message():
+    latest = {
+        "text": "hw long is iop",
+        "intent": {"name": "faq", "confidence": 0.97},
+        "intent_ranking": [{"name": "faq", "confidence": 0.97}, {"name": "greet", "confidence": 0.01}],
+        "entities": [{"entity": "acronym", "value": "iop"}, {"entity": "iop_sense", "value": "treatment"}],
+        "response_selector": {"faq": {"ranking": [{"intent_response_key": "faq/iop_duration", "confidence": 0.8}]}},
+    }
+    p = Parse.from_latest_message(latest)
+    assert p.intent == "faq" and p.selector_ranking == [("iop_duration", 0.8)]
+    assert p.entities == {"acronym": "iop", "iop_sense": "treatment"}
+    assert p.intent_ranking[1] == ("greet", 0.01)
