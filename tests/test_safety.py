@@ -1,0 +1,208 @@
+"""The deterministic crisis check (bot/safety.py): recall first, then precision."""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+
+from bot import safety
+from bot.safety import AT_RISK, MENTION, assess, normalise
+
+DATA = Path(__file__).parent / "data"
+# Keys of the "Treatment programs" table in ANSWER_KEYS.md.
+TREATMENT_KEYS = {
+    "what_is_iop", "iop_conditions", "iop_what_to_expect", "iop_schedule", "iop_duration",
+    "iop_cost", "iop_insurance", "iop_vs_php", "iop_vs_inpatient", "iop_vs_outpatient",
+    "what_is_php", "what_is_outpatient", "inpatient_vs_residential", "levels_of_care",
+    "work_school", "how_to_start", "choosing_program", "family_involvement",
+    "individual_therapy", "group_therapy", "iop_anxiety", "drug_testing", "relapse",
+    "after_iop", "sober_living", "detox", "treatment_plan", "treatment_team",
+    "twelve_step", "billing_codes", "overnight",
+}
+
+
+def _lines(name: str) -> list[str]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _misses(texts: list[str], wanted: set[str | None]) -> list[str]:
+    misses = [f"{safety.reason(t)} {t!r}" for t in texts if assess(t) not in wanted]
+    print("\n".join(misses))
+    return misses
+
+
+AT_RISK_LINES = _lines("crisis_at_risk.txt")
+ORDINARY_LINES = _lines("crisis_ordinary.txt")
+MENTIONS = yaml.safe_load((DATA / "crisis_mentions.yml").read_text(encoding="utf-8"))
+
+
+# --- the data files -----------------------------------------------------------
+
+def test_every_at_risk_message_is_at_risk():
+    assert len(AT_RISK_LINES) >= 130
+    assert len(set(AT_RISK_LINES)) == len(AT_RISK_LINES), "duplicate lines"
+    assert not _misses(AT_RISK_LINES, {AT_RISK})
+
+
+def test_every_topic_question_is_a_mention():
+    assert len(MENTIONS) >= 45
+    assert not _misses([m["text"] for m in MENTIONS], {MENTION})
+
+
+def test_topic_questions_name_a_treatment_answer():
+    unknown = [m for m in MENTIONS if m["key"] not in TREATMENT_KEYS]
+    assert not unknown
+
+
+def test_no_ordinary_message_is_at_risk():
+    assert len(ORDINARY_LINES) >= 120
+    assert not _misses(ORDINARY_LINES, {None, MENTION})
+
+
+def test_heldout_phrasings_are_never_at_risk():
+    path = DATA / "heldout.yml"
+    if not path.exists():
+        pytest.skip("tests/data/heldout.yml not written yet")
+    phrasings = [t for texts in yaml.safe_load(path.read_text(encoding="utf-8")).values()
+                 for t in texts]
+    assert not _misses(phrasings, {None, MENTION})
+
+
+def _pattern_literals() -> list[str]:
+    """Patterns (or top-level alternatives) that are plain words, not regex."""
+    lexicon = yaml.safe_load(safety.LEXICON_PATH.read_text(encoding="utf-8"))
+    patterns = [p for group in lexicon["at_risk"].values() for p in group]
+    return [alt for p in patterns for alt in p.split("|")
+            if re.fullmatch(r"[a-z' -]+", alt) and " " in alt.strip()]
+
+
+def test_at_risk_lines_are_not_copies_of_patterns():
+    literals = _pattern_literals()
+    assert literals, "no plain-word patterns found: update _pattern_literals"
+    copies = [(line, lit) for line in map(normalise, AT_RISK_LINES) for lit in literals
+              if fuzz.ratio(line, lit) >= 90]
+    assert not copies
+
+
+# --- tables -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "i wanna die",
+    "im gonna kms",
+    "gonna kms rn",
+    "i might just kys tonight",
+    "ima unalive myself",
+    "cant do this no more, i wanna sleep 4ever",
+    "u would all b better off without me",
+    "thinkin bout sewerslide",
+    "i wanna ctb",
+    "dont wanna wake up tmrw",
+])
+def test_text_speak_is_at_risk(text):
+    assert assess(text) == AT_RISK
+
+
+@pytest.mark.parametrize("text", [
+    "i feel suicidle",
+    "thinking about sucide",
+    "i want to kil myself",
+    "gonna hurt myslef",
+    "i took an overdoce",
+    "my friend overdossed",
+    "he isnt breating",
+    "she is unconsious",
+    "i think hes having a seizur",
+    "im siucidal",
+])
+def test_misspellings_are_at_risk(text):
+    assert assess(text) == AT_RISK
+
+
+@pytest.mark.parametrize("text", [
+    "i want to k\u200bill myself",          # zero-width space
+    "i want to di\u200de",                   # zero-width joiner
+    "\ufeffkms",                             # byte-order mark
+    "ｉ ｗａｎｔ ｔｏ ｄｉｅ",                     # fullwidth letters
+    "𝐢 𝐰𝐚𝐧𝐭 𝐭𝐨 𝐝𝐢𝐞",                         # mathematical bold
+    "i want to kïll myself",                 # diacritic
+    "I’m going to end it all",               # curly apostrophe
+    "I WANT TO DIIIIIE",
+    "su1c1dal thoughts again",
+    "k.m.s",
+])
+def test_hidden_or_styled_characters_are_at_risk(text):
+    assert assess(text) == AT_RISK
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("i attempted suicide two years ago, can iop help me now?", MENTION),
+    ("i attempted suicide two years ago and i still think about it", AT_RISK),
+    ("i used to cut in college, is that something iop works on", MENTION),
+    ("i used to cut and i did it again tonight", AT_RISK),
+    ("my brother overdosed last year, is there a family group", MENTION),
+    ("my brother just overdosed", AT_RISK),
+    ("i'm suicidal, does iop help?", AT_RISK),
+    ("does iop help people with suicidal thoughts", MENTION),
+    ("what if someone overdoses during group", MENTION),
+])
+def test_past_and_general_versus_now(text, expected):
+    assert assess(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "this program is killing my budget",
+    "i'm dying to know the cost",
+    "my dead phone won't charge, can you email me",
+    "how do i kill time between groups",
+    "i have an overdue bill, can i still enroll",
+    "shot",
+    "do i need a flu shot first",
+    "my feelings got hurt in group",
+    "i'm overcoming my drinking, is outpatient enough",
+    "i keep overdoing it at the gym",
+    "i'm cutting back on weed",
+    "i want to take my life back",
+    "goodbye",
+    "",
+    "   ",
+])
+def test_near_misses_are_not_at_risk(text):
+    assert assess(text) != AT_RISK
+
+
+@pytest.mark.parametrize("raw, normal", [
+    ("Im  SO tired", "i'm so tired"),
+    ("i cant, u know", "i can't you know"),
+    ("wanna go", "want to go"),
+    ("diiiie", "die"),
+    ("a\u200bb\u00adc", "abc"),
+    ("ＩＯＰ", "iop"),
+])
+def test_normalise(raw, normal):
+    assert normalise(raw) == normal
+
+
+def test_fingerprint_is_the_lexicon_hash():
+    expected = hashlib.sha256(safety.LEXICON_PATH.read_bytes()).hexdigest()
+    assert safety.lexicon_fingerprint() == expected
+
+
+# --- properties ----------------------------------------------------------------
+
+_CRISIS_BITS = st.sampled_from([
+    "i", "i'm", "want", "to", "die", "kill", "myself", "kms", "od", "overdosed", "not",
+    "breathing", "suicide", "iop", "cost", "?", "'", "-", "\u200b", "ｋ", "9", "@",
+])
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.one_of(st.text(), st.lists(_CRISIS_BITS, max_size=25).map(" ".join)))
+def test_assess_never_raises_and_answers_one_of_three(text):
+    assert assess(text) in (AT_RISK, MENTION, None)

@@ -1,0 +1,186 @@
+"""The sense tagger: which meaning of IOP / PHP a message carries."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.senses import DEFAULT_CUES_PATH, SenseTagger, cues_fingerprint
+
+CASES_PATH = Path(__file__).resolve().parent / "data" / "sense_cases.yml"
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    import spacy
+
+    from bot import spacy_pipeline
+
+    if not spacy_pipeline.is_built():
+        spacy_pipeline.build()
+    return spacy.load(spacy_pipeline.PIPELINE_DIR)
+
+
+@pytest.fixture(scope="module")
+def tagger(nlp) -> SenseTagger:
+    return SenseTagger(nlp)
+
+
+@pytest.fixture(scope="module")
+def read(nlp, tagger):
+    return lambda text: tagger.read(nlp(text))
+
+
+@pytest.mark.parametrize(("text", "iop_sense", "php_sense"), [
+    # treatment
+    ("how many hours a day is iop", "treatment", None),
+    ("Programs like IOP for my teenager", "treatment", None),
+    ("does medicaid pay for iop", "treatment", None),
+    ("peer pressure to drink, would iop help", "treatment", None),
+    ("i struggle to share in group, is iop all group therapy", "treatment", None),
+    ("time to take stock of my life and get sober, iop?", "treatment", None),
+    ("billing code for iop", "treatment", None),
+    ("intensiv outpatint near me", "treatment", None),
+    ("my theraphist recommended iop", "treatment", None),
+    ("PHP vs IOP", "treatment", "treatment"),
+    ("php program for my daughter", "treatment", "treatment"),
+    ("step down from partial hospitalization", "treatment", None),
+    ("can I keep going to work while in IOP", "treatment", None),
+    ("iop is 3 days a week, 3 hours each", "treatment", None),
+    # eye
+    ("what is glaucoma", "eye", None),
+    ("my IOP is 24, is that high", "eye", None),
+    ("IOP 18mmHg in the right eye", "eye", None),
+    ("what is a normal iop pressure", "eye", None),
+    ("pressure of 21 in both eyes", "eye", None),
+    ("glaucomma and iop", "eye", None),
+    ("Opthamologist checked my iop", "eye", None),
+    ("intraoccular pressure", "eye", None),
+    ("what does opthalmology say about iop", "eye", None),
+    ("tonometery results", "eye", None),
+    ("treatment for high eye pressure", "eye", None),
+    ("do eye drops lower iop", "eye", None),
+    # stock
+    ("when is the next big ipo", "stock", None),
+    ("IPOs this week on the NYSE", "stock", None),
+    ("when did that company go public", "stock", None),
+    ("it went public last year, is the iop price up", "stock", None),
+    ("how many shairs in an iop", "stock", None),
+    ("iop stokc", "stock", None),
+    ("is this iop a good invesment", "stock", None),
+    ("buy iop shares on robinhood", "stock", None),
+    # no cue, or cues that only look like one
+    ("what is iop", None, None),
+    ("my biopsy results came back", None, None),
+    ("qwertyuiop", None, None),
+    ("peer pressure at school", "treatment", None),  # school, not the eye
+    ("so much pressure at work lately", None, None),
+    ("can you share what iop means", None, None),
+    ("she shares a lot about iop", None, None),
+    ("compression stockings", None, None),
+    ("sharing is caring", None, None),
+    ("we need to make progress on the process", None, None),
+    ("is the prescription program in stock", "treatment", None),
+    ("iop: eye or shares?", None, None),  # one weak cue each: a tie, so ask
+    # php
+    ("what is php", None, None),
+    ("php laravel", None, "programming"),
+    ("php developer job opening", None, "programming"),
+    ("install php 8.1 on ubuntu", None, "programming"),
+    ("php json_decode returns null", None, "programming"),
+    ("is php a good programming language", None, "programming"),
+    ("billing code for php", "treatment", "treatment"),
+    ("what is P.H.P.?", None, None),
+    ("does php have group therapy", "treatment", "treatment"),
+])
+def test_senses(read, text: str, iop_sense: str | None, php_sense: str | None) -> None:
+    reading = read(text)
+    assert (reading.iop_sense, reading.php_sense) == (iop_sense, php_sense), reading.cues
+
+
+@pytest.mark.parametrize(("text", "iop", "php"), [
+    ("what is iop", True, False),
+    ("explain I.O.P. please", True, False),
+    ("i.o.p", True, False),
+    ("are all IOPs the same", True, False),
+    ("IOP's schedule", True, False),
+    ("my biopsy results", False, False),
+    ("qwertyuiop row", False, False),
+    ("P.H.P. or IOP?", True, True),
+    ("index.php not found", False, True),
+    ("graphpaper", False, False),
+])
+def test_mentions(read, text: str, iop: bool, php: bool) -> None:
+    reading = read(text)
+    assert (reading.mentions_iop, reading.mentions_php) == (iop, php)
+
+
+@pytest.mark.parametrize(("typo", "cue"), [
+    ("glaucomma", "glaucoma"),
+    ("opthamologist", "ophthalmologist"),
+    ("intraoccular", "intraocular"),
+    ("opthalmology", "ophthalmology"),
+    ("tonometery", "tonometry"),
+    ("stokc", "stock"),
+    ("shairs", "shares"),
+    ("invesment", "investment"),
+])
+def test_misspelt_cues_are_recognised(read, typo: str, cue: str) -> None:
+    assert f"fuzzy:{typo}->{cue}" in read(f"about {typo}").cues
+
+
+@pytest.mark.parametrize("word", [
+    "program", "programs", "programming", "pressure", "prescription", "process",
+    "progress", "stocking", "stockings", "sharing", "shared", "insure", "eyeliner",
+    "Peyton",  # a capitalised name inside a sentence is not a typo
+])
+def test_ordinary_words_are_not_misread(read, word: str) -> None:
+    cues = read(f"tell me about {word} and iop").cues
+    assert not any(cue.startswith("fuzzy:") for cue in cues)
+    assert read(f"tell me about {word} and iop").iop_sense in (None, "treatment")
+
+
+def test_cue_file_is_extensible(nlp, tmp_path: Path) -> None:
+    """Base forms match every form; other forms match their spelling only."""
+    cues = tmp_path / "cues.yml"
+    cues.write_text(yaml.safe_dump({
+        "senses": {"treatment": {"strong": ["equine therapy"]}, "eye": {"weak": ["goggles"]},
+                   "stock": {"weak": ["shares"]}, "programming": {"strong": ["laravel"]}},
+        "ignore": [], "eye_reading_words": ["iop"],
+    }))
+    tagger = SenseTagger(nlp, cues)
+    assert tagger.read(nlp("Equine therapies and iop")).iop_sense == "treatment"
+    assert tagger.read(nlp("iop shares")).iop_sense == "stock"
+    assert tagger.read(nlp("iop sharing")).iop_sense is None
+    assert tagger.read(nlp("my iop is 19")).iop_sense == "eye"
+
+
+def test_cues_fingerprint_hashes_the_file(tmp_path: Path) -> None:
+    assert cues_fingerprint() == hashlib.sha256(DEFAULT_CUES_PATH.read_bytes()).hexdigest()
+    copy = tmp_path / "cues.yml"
+    copy.write_bytes(DEFAULT_CUES_PATH.read_bytes() + b"\n# edited\n")
+    assert cues_fingerprint(copy) != cues_fingerprint()
+
+
+def _label(value: str | None) -> str | None:
+    return None if value in (None, "none") else value
+
+
+def test_labelled_sense_cases(read) -> None:
+    """At least 95% of the independently labelled cases are read exactly right."""
+    if not CASES_PATH.exists():
+        pytest.skip(f"{CASES_PATH.name} not written yet")
+    cases = yaml.safe_load(CASES_PATH.read_text(encoding="utf-8"))
+    misses = []
+    for case in cases:
+        reading = read(case["text"])
+        expected = (_label(case["iop_sense"]), _label(case["php_sense"]))
+        if (reading.iop_sense, reading.php_sense) != expected:
+            misses.append(f"{case['text']!r}: expected {expected}, got "
+                          f"{(reading.iop_sense, reading.php_sense)} from {reading.cues}")
+    accuracy = 1 - len(misses) / len(cases)
+    print(f"sense_cases.yml: {len(cases) - len(misses)}/{len(cases)} right ({accuracy:.1%})")
+    print("\n".join(misses))
+    assert accuracy >= 0.95, "\n".join(misses)
