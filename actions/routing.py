@@ -19,8 +19,8 @@ SENSE_INTENTS = {"iop_eye": "eye", "iop_stock": "stock"}
 OTHER_KEY_INTENTS = {"iop_eye", "iop_stock", "php_programming", "human_handoff", "medical_advice"}
 
 # Did-you-mean thresholds (see README, "How answers are chosen").
-MIN_SELECTOR_CONFIDENCE = 0.45
-MIN_SELECTOR_MARGIN = 0.12
+MIN_SELECTOR_CONFIDENCE = 0.5
+MIN_SELECTOR_MARGIN = 0.2
 MIN_CANDIDATE_SCORE = 0.08
 MAX_MISSES_BEFORE_HANDOFF = 2
 
@@ -161,7 +161,15 @@ def decide(
         decision.slots.update({"iop_sense": sense, "pending_answer": None, "misses": 0.0})
         return decision
 
+    # a clear cue for another sense decides before any doubt about the FAQ answer
+    if parse.entities.get("php_sense") == "programming":
+        return Decision(["utter_php_programming"], {"pending_answer": None, "misses": 0.0})
+    if cue in SENSE_ANSWERS and parse.intent not in {"out_of_scope", *OTHER_KEY_INTENTS - set(SENSE_INTENTS)}:
+        return Decision([f"utter_{SENSE_ANSWERS[cue]}"], {"iop_sense": cue, "pending_answer": None, "misses": 0.0})
+
     if parse.intent == "nlu_fallback" or is_unsure(parse):
+        if parse.entities.get("acronym") == "iop" and cue is None and remembered is None:
+            return Decision(["utter_ask_iop_sense"], {"pending_answer": "what_is_iop"})  # "iop??"
         decision = did_you_mean(parse, faq_keys, slots.get("misses") or 0.0, extra_candidates)
         decision.slots.setdefault("pending_answer", None)
         return decision
@@ -169,15 +177,12 @@ def decide(
     if parse.intent == "out_of_scope":
         return Decision(["utter_out_of_scope"], {"pending_answer": None})
 
-    if parse.entities.get("php_sense") == "programming":
-        return Decision(["utter_php_programming"], {"pending_answer": None, "misses": 0.0})
-
     key = parse.selector_ranking[0][0] if parse.intent == FAQ and parse.selector_ranking else parse.intent
     if parse.intent in SENSE_INTENTS:
         if cue == "treatment" and parse.selector_ranking:
             key = parse.selector_ranking[0][0]  # a treatment cue outweighs the classifier's guess
         else:
-            sense = cue if cue in SENSE_ANSWERS else SENSE_INTENTS[parse.intent]
+            sense = SENSE_INTENTS[parse.intent]
             return Decision([f"utter_{SENSE_ANSWERS[sense]}"], {"iop_sense": sense, "pending_answer": None, "misses": 0.0})
 
     sense = cue or remembered

@@ -16,7 +16,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     assistant = Assistant(settings, settings.host, settings.port, settings.action_port)
     print(f"==> Starting the action server on 127.0.0.1:{settings.action_port} and Rasa on {assistant.url}")
     print("    (loading the model takes about half a minute)")
-    assistant.start()
+    try:
+        assistant.start()
+    except Exception as exc:  # a missing secret or setting: say what to do
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     stopping = False
 
     def stop(signum: int, frame: object) -> None:

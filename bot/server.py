@@ -27,6 +27,21 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def write_credentials(settings: Settings, target: Path) -> Path:
+    """credentials.yml plus the SMS channel when it is enabled (its secrets checked first)."""
+    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+    if settings.sms_enabled:
+        from bot.channels.sms import secrets_from_env
+
+        secrets_from_env()  # fail now, with a clear message, rather than inside the server
+        if not settings.public_url:
+            raise RuntimeError("SMS is enabled but IOP_PUBLIC_URL (the https address Twilio calls) is not set")
+        credentials["bot.channels.sms.TwilioSMSInput"] = {}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(credentials, sort_keys=False), encoding="utf-8")
+    return target
+
+
 def write_endpoints(settings: Settings, action_port: int, target: Path) -> Path:
     """endpoints.yml with this run's action server port and conversation database."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
@@ -71,12 +86,21 @@ class Assistant:
 
     def start_rasa(self) -> None:
         endpoints = write_endpoints(self.settings, self.action_port, STATE / f"endpoints-{self.port}.yml")
+        credentials = write_credentials(self.settings, STATE / f"credentials-{self.port}.yml")
+        env = child_env() | {
+            "IOP_HOST": self.host,
+            "IOP_PORT": str(self.port),
+            "IOP_TRACKER_DB": str(self.settings.tracker_db),
+            # Sanic refuses larger bodies itself (413) before reading them whole
+            "SANIC_REQUEST_MAX_SIZE": str(self.settings.max_body_bytes),
+        }
         args = [sys.executable, "-m", "rasa", "run", "--model", str(MODEL), "--endpoints", str(endpoints),
-                "--credentials", str(ROOT / "credentials.yml"), "--interface", self.host,
+                "--credentials", str(credentials), "--interface", self.host,
                 "--port", str(self.port), "--cors", *self.settings.allowed_origins, *self.extra_args]
-        self._spawn("rasa", args, child_env())
+        self._spawn("rasa", args, env)
 
     def start(self) -> "Assistant":
+        write_credentials(self.settings, STATE / f"credentials-{self.port}.yml")  # fails early if SMS lacks secrets
         self.start_actions()
         self.start_rasa()
         return self

@@ -95,6 +95,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory):
 
     state = tmp_path_factory.mktemp("assistant")
     os.environ["IOP_TRACKER_DB"] = str(state / "conversations.db")
+    os.environ["IOP_RATE_PER_ADDRESS"] = "100000"  # every test talks from 127.0.0.1
     settings_module.load.cache_clear()
     settings = settings_module.load()
     running = Assistant(settings, "127.0.0.1", free_port(), free_port(), log_dir=state / "logs")

@@ -17,6 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import NamedResponseCollector, conversation_id, text_for_rasa
+from bot.channels.limits import RateLimiter
 from bot.settings import load as load_settings
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class RestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"iop_{self.name()}_webhook", __name__)
+        settings = load_settings()
+        limiter = RateLimiter(settings.per_conversation_per_minute, settings.per_address_per_minute)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -43,7 +46,7 @@ class RestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if len(request.body or b"") > load_settings().max_body_bytes:
+            if len(request.body or b"") > settings.max_body_bytes:
                 return _error(413, "request body too large")
             try:
                 payload = json.loads(request.body or b"")
@@ -57,6 +60,8 @@ class RestInput(InputChannel):
             if message is not None and not isinstance(message, str):
                 return _error(400, "'message' must be a string")
             conversation = conversation_id(self.name(), sender)
+            if not limiter.allow(conversation, request.ip or "?"):
+                return _error(429, "too many messages: please slow down")
             text = await text_for_rasa(request, conversation, message)
             collector = NamedResponseCollector(self.name(), sender)
             await on_new_message(UserMessage(text, collector, conversation, input_channel=self.name()))

@@ -1,0 +1,178 @@
+"""SMS over Twilio: a webhook that answers inline with TwiML.
+
+Unlike Rasa's built-in channel it checks ``X-Twilio-Signature`` (403 otherwise),
+stores a keyed HMAC of the phone number instead of the number, sends one SMS per
+turn in plain GSM-7 text with buttons as a numbered list, never answers STOP-type
+keywords, answers HELP with ``utter_sms_help``, treats a photo-only message as
+an empty one, and answers a retried ``MessageSid`` once, from a cache.
+No outbound API call is made: nothing blocks on the network.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import os
+import unicodedata
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.channels.common import NamedResponseCollector, conversation_id, text_for_rasa
+from bot.settings import load as load_settings
+
+logger = logging.getLogger(__name__)
+CHANNEL = "sms"
+WEBHOOK_PATH = "/webhooks/twilio/webhook"
+MAX_SMS_CHARS = 1600  # Twilio's limit for one message (it splits into segments)
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
+HELP_WORDS = {"help", "info"}
+HELP_PAYLOAD = "/sms_help"
+_GSM_REPLACEMENTS = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+    "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ", "\u2022": "-",
+    "\u2192": "->", "\u2713": "", "\u00b7": "-",
+}
+
+
+class MissingSecret(RuntimeError):
+    """SMS is enabled but a secret it needs is not in the environment."""
+
+
+def secrets_from_env() -> tuple[str, bytes]:
+    token, key = os.environ.get("TWILIO_AUTH_TOKEN", ""), os.environ.get("IOP_SENDER_KEY", "")
+    missing = [name for name, value in (("TWILIO_AUTH_TOKEN", token), ("IOP_SENDER_KEY", key)) if not value]
+    if missing:
+        raise MissingSecret(
+            f"SMS is enabled but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
+            "export TWILIO_AUTH_TOKEN (from the Twilio console) and IOP_SENDER_KEY (a long random secret, "
+            "e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`), or set IOP_SMS_ENABLED=0."
+        )
+    return token, key.encode()
+
+
+def sender_hash(key: bytes, phone: str) -> str:
+    """A stable conversation id for a phone number that does not reveal the number."""
+    return hmac.new(key, phone.strip().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def to_gsm_text(text: str) -> str:
+    """Plain text that fits the GSM-7 alphabet: smart quotes, dashes and emoji replaced or dropped."""
+    out = []
+    for ch in text:
+        ch = _GSM_REPLACEMENTS.get(ch, ch)
+        if len(ch) == 1 and ord(ch) > 127:
+            ch = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+        out.append(ch)
+    lines = [" ".join(line.split()) for line in "".join(out).splitlines()]
+    return "\n".join(lines).strip()
+
+
+def format_reply(messages: list[dict[str, Any]]) -> str:
+    """One SMS for the whole turn: texts, then buttons as a numbered list."""
+    parts: list[str] = []
+    for message in messages:
+        text = message.get("text")
+        if text:
+            parts.append(text.strip())
+        buttons = message.get("buttons") or []
+        if buttons:
+            numbers = [str(i) for i in range(1, len(buttons) + 1)]
+            how = f"Reply {', '.join(numbers[:-1])} or {numbers[-1]}:" if len(numbers) > 1 else "Reply 1:"
+            parts.append("\n".join([how, *(f"{n}. {b.get('title', '')}" for n, b in zip(numbers, buttons))]))
+    body = to_gsm_text("\n\n".join(parts))
+    return body if len(body) <= MAX_SMS_CHARS else body[: MAX_SMS_CHARS - 3].rstrip() + "..."
+
+
+def twiml(body: str | None) -> HTTPResponse:
+    reply = MessagingResponse()
+    if body:
+        reply.message(body)
+    return response.text(str(reply), content_type="application/xml")
+
+
+class _ReplyCache:
+    """Replies by MessageSid, so a Twilio retry gets the same answer without a second turn."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self.size = size
+        self._items: OrderedDict[str, asyncio.Future] = OrderedDict()
+
+    def get_or_start(self, sid: str) -> tuple[asyncio.Future, bool]:
+        if sid in self._items:
+            self._items.move_to_end(sid)
+            return self._items[sid], False
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._items[sid] = future
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return future, True
+
+
+class TwilioSMSInput(InputChannel):
+    """The SMS channel: Twilio calls ``POST /webhooks/twilio/webhook``."""
+
+    def __init__(self) -> None:
+        self.auth_token, self.sender_key = secrets_from_env()
+        self.public_url = load_settings().public_url.rstrip("/")
+        if not self.public_url:
+            raise MissingSecret("SMS is enabled but IOP_PUBLIC_URL (the https address Twilio calls) is not set")
+        self.validator = RequestValidator(self.auth_token)
+        self.replies = _ReplyCache()
+
+    @classmethod
+    def name(cls) -> str:
+        return "twilio"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("iop_twilio_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            params = {key: values[0] for key, values in (request.form or {}).items()}
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not signature or not self.validator.validate(self.public_url + WEBHOOK_PATH, params, signature):
+                return response.text("invalid signature", status=403)
+            phone = params.get("From", "")
+            if not phone:
+                return response.text("missing From", status=400)
+            sid = params.get("MessageSid") or params.get("SmsSid") or ""
+            if sid:
+                future, first = self.replies.get_or_start(sid)
+                if not first:
+                    return twiml(await asyncio.shield(future))
+            try:
+                body = await self._answer(request, on_new_message, phone, params.get("Body"))
+            except Exception:
+                logger.exception("sms.turn.failed")
+                body = None
+            if sid:
+                future.set_result(body)
+            return twiml(body)
+
+        return webhook
+
+    async def _answer(self, request: Request, on_new_message: Callable, phone: str, raw: str | None) -> str | None:
+        word = (raw or "").strip().lower().strip(".!")
+        if word in STOP_WORDS:
+            return None  # Twilio handles opt-out itself; never reply to STOP
+        conversation = conversation_id(CHANNEL, sender_hash(self.sender_key, phone))
+        text = HELP_PAYLOAD if word in HELP_WORDS else await text_for_rasa(request, conversation, raw or "")
+        collector = NamedResponseCollector(self.name(), conversation)
+        await on_new_message(UserMessage(text, collector, conversation, input_channel=self.name()))
+        return format_reply(collector.messages) or None

@@ -1,0 +1,74 @@
+"""Conversations against the live assistant: the answer key of every reply."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.conftest import DATA
+
+CONVERSATIONS = yaml.safe_load((DATA / "conversations.yml").read_text())
+pytestmark = pytest.mark.live
+
+
+def _matches(got: list[str | None], expected: list[str]) -> bool:
+    return len(got) == len(expected) and all(e == "*" and g or e == g for g, e in zip(got, expected))
+
+
+@pytest.mark.parametrize("conversation", CONVERSATIONS, ids=[c["name"] for c in CONVERSATIONS])
+def test_conversation(client, sender, conversation):
+    last = None
+    for number, turn in enumerate(conversation["turns"], 1):
+        if "click" in turn:
+            text = last.buttons[turn["click"] - 1]["payload"]
+        else:
+            text = "very long message " * 100 if turn["user"] == "LONG" else turn["user"]
+        last = client.say(sender, text)
+        assert _matches(last.keys, turn["bot"]), f"turn {number} ({text[:60]!r}): got {last.keys}"
+        assert all(m.get("text") for m in last.messages), "every reply has text"
+
+
+def test_did_you_mean_then_choice(client, sender):
+    """An unclear message gets choices by title; a typed number picks one and that answer comes."""
+    reply = client.say(sender, "program money plan")
+    assert reply.keys == ["did_you_mean"], reply.keys
+    buttons = reply.buttons
+    assert 2 <= len(buttons) <= 3
+    assert all(b["payload"].startswith('/choose_answer{"answer_key": ') for b in buttons)
+    assert all("_" not in b["title"] for b in buttons), "titles are human words, not keys"
+    chosen = yaml.safe_load(buttons[1]["payload"].split("{", 1)[1].join("{}"))["answer_key"]
+    assert client.say(sender, "2").keys == [chosen]
+
+
+def test_repeated_misunderstanding_asks_to_rephrase_then_offers_a_person(client, sender):
+    keys = [client.say(sender, text).key for text in ("zxq wvvk plorf", "qqq blorp znarf", "vlomp trrk gzzt")]
+    assert keys[0] in {"did_you_mean", "ask_rephrase"}
+    assert keys[1] == "ask_rephrase"
+    assert client.say(sender, "mmmph krrrz").keys[-1] == "human_handoff" or keys[2] == "ask_rephrase"
+
+
+def test_every_answer_key_is_reachable(client):
+    """Each FAQ key is answered for a plain question of its own (covers every key)."""
+    from bot.content import FAQ_KEYS, load
+
+    content = load()
+    missing = []
+    for key in FAQ_KEYS:
+        reply = client.say(f"reach-{key}", content.phrasings[key][0])
+        if reply.key not in {key, "ask_iop_sense"}:
+            missing.append((key, reply.keys))
+    assert not missing
+
+
+def test_rest_errors_are_clear(client):
+    assert client.post({"message": "hi"}).status == 400
+    assert client.post({"sender": "", "message": "hi"}).status == 400
+    assert client.post({"sender": "x" * 500, "message": "hi"}).status == 400
+    assert client.post({"sender": "a", "message": {"x": 1}}).status == 400
+    assert client.post("not json").status == 400
+    assert client.post("[1, 2]").status == 400
+    assert client.post(b"x" * 200_000).status == 413
+
+
+def test_recipient_id_is_what_the_caller_sent(client, sender):
+    reply = client.say(sender, "hello")
+    assert {m["recipient_id"] for m in reply.messages} == {sender}
