@@ -146,6 +146,8 @@ def decide(
     pending = slots.get("pending_answer")
     remembered = slots.get("iop_sense")  # already updated from this message's cue by Rasa
     cue = parse.entities.get("iop_sense")
+    if cue is None and parse.entities.get("safety") == "mention":
+        cue = "treatment"  # suicide, self-harm or overdose: never about eye pressure or stocks
 
     if parse.intent == "choose_answer" and parse.entities.get("answer_key"):
         key = parse.entities["answer_key"]
@@ -164,7 +166,7 @@ def decide(
     # a clear cue for another sense decides before any doubt about the FAQ answer
     if parse.entities.get("php_sense") == "programming":
         return Decision(["utter_php_programming"], {"pending_answer": None, "misses": 0.0})
-    if cue in SENSE_ANSWERS and parse.intent not in {"out_of_scope", *OTHER_KEY_INTENTS - set(SENSE_INTENTS)}:
+    if cue in SENSE_ANSWERS and parse.intent not in {"out_of_scope", "human_handoff"}:
         return Decision([f"utter_{SENSE_ANSWERS[cue]}"], {"iop_sense": cue, "pending_answer": None, "misses": 0.0})
 
     if parse.intent == "nlu_fallback" or is_unsure(parse):
@@ -174,8 +176,8 @@ def decide(
         decision.slots.setdefault("pending_answer", None)
         return decision
 
-    if parse.intent == "out_of_scope":
-        return Decision(["utter_out_of_scope"], {"pending_answer": None})
+    if parse.intent in {"out_of_scope", "medical_advice"}:
+        return Decision([f"utter_{parse.intent}"], {"pending_answer": None, "misses": 0.0})
 
     key = parse.selector_ranking[0][0] if parse.intent == FAQ and parse.selector_ranking else parse.intent
     if parse.intent in SENSE_INTENTS:

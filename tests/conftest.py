@@ -15,7 +15,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-REPORT: dict[str, list[str]] = {}  # figures printed at the end of the run
+REPORT: dict[str, list[str]] = {}
+SMS_ENV = {  # test-only secrets: the SMS channel runs in the test assistant
+    "IOP_SMS_ENABLED": "1",
+    "TWILIO_AUTH_TOKEN": "test-auth-token-0123456789abcdef",
+    "IOP_SENDER_KEY": "test-sender-key-fedcba9876543210",
+    "IOP_PUBLIC_URL": "https://iop-bot.example.test",
+}  # figures printed at the end of the run
 
 
 def report(section: str, line: str) -> None:
@@ -96,6 +102,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory):
     state = tmp_path_factory.mktemp("assistant")
     os.environ["IOP_TRACKER_DB"] = str(state / "conversations.db")
     os.environ["IOP_RATE_PER_ADDRESS"] = "100000"  # every test talks from 127.0.0.1
+    os.environ.update(SMS_ENV)
     settings_module.load.cache_clear()
     settings = settings_module.load()
     running = Assistant(settings, "127.0.0.1", free_port(), free_port(), log_dir=state / "logs")
@@ -119,3 +126,12 @@ def client(assistant) -> Client:
 @pytest.fixture
 def sender() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def stored_events(db: Path, conversation: str) -> list[dict[str, Any]]:
+    """The events stored for one conversation, read straight from the SQLite tracker store."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (conversation,)).fetchall()
+    return [json.loads(row[0]) for row in rows]

@@ -15,6 +15,7 @@ import hmac
 import logging
 import os
 import unicodedata
+import urllib.parse
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable
 
@@ -144,7 +145,9 @@ class TwilioSMSInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            params = {key: values[0] for key, values in (request.form or {}).items()}
+            # keep blank values: Twilio signs "Body=" of a photo-only message too
+            form = urllib.parse.parse_qs((request.body or b"").decode("utf-8", "replace"), keep_blank_values=True)
+            params = {key: values[0] for key, values in form.items()}
             signature = request.headers.get("X-Twilio-Signature", "")
             if not signature or not self.validator.validate(self.public_url + WEBHOOK_PATH, params, signature):
                 return response.text("invalid signature", status=403)

@@ -1,0 +1,468 @@
+/*
+ * IOP question assistant — embeddable chat widget (plain ES2017, no build step).
+ *
+ * Embed:  <div id="iop-chat"></div>
+ *         <script src="/chat/widget.js" defer></script>
+ * Optional attributes on the script tag: data-server="https://host" (server
+ * origin), data-open="true" (open on load; used by the demo page).
+ *
+ * Everything (styles, socket.io client, socket) comes from the server that
+ * served this file; nothing is requested from anywhere else. All text coming
+ * from the server or the visitor is inserted with text nodes, never as HTML.
+ */
+(function () {
+  "use strict";
+  if (window.IOPChat) return; // loaded twice on one page: keep the first instance
+
+  // document.currentScript is only set while this file runs, so read it now.
+  const script = document.currentScript || document.querySelector('script[src$="/chat/widget.js"]');
+  const base = serverBase();
+  const STORE_KEY = "iopchat.session";
+  const MAX_LEN = 1000;
+  const REPLY_TIMEOUT_MS = 20000;
+
+  function serverBase() {
+    const override = script && script.getAttribute("data-server");
+    try {
+      // Only the origin: socket.io would read any path as a namespace.
+      return new URL(override || script.src, location.href).origin;
+    } catch (e) {
+      return location.origin;
+    }
+  }
+
+  // ---- session id storage: localStorage (shared by tabs), memory if it is blocked
+  let memoryId = null;
+  let storageBroken = false;
+  const store = {
+    get() {
+      if (storageBroken) return memoryId;
+      try { return localStorage.getItem(STORE_KEY); } catch (e) { storageBroken = true; return memoryId; }
+    },
+    set(id) {
+      memoryId = id;
+      try { localStorage.setItem(STORE_KEY, id); } catch (e) { storageBroken = true; }
+    },
+    remove() {
+      memoryId = null;
+      try { localStorage.removeItem(STORE_KEY); } catch (e) { storageBroken = true; }
+    },
+  };
+
+  // ---- small DOM helpers (text only; no innerHTML anywhere)
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach((k) => {
+      if (k === "class") node.className = attrs[k];
+      else if (k === "text") node.textContent = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach((c) => node.appendChild(typeof c === "string" ? document.createTextNode(c) : c));
+    return node;
+  }
+
+  function icon(pathData) {
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(NS, "svg");
+    const path = document.createElementNS(NS, "path");
+    const attrs = { viewBox: "0 0 24 24", width: "24", height: "24", "aria-hidden": "true", focusable: "false" };
+    Object.keys(attrs).forEach((k) => svg.setAttribute(k, attrs[k]));
+    path.setAttribute("d", pathData);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+  const CHAT_ICON = "M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2zM6 9h12v2H6V9zm8 5H6v-2h8v2zm4-6H6V6h12v2z";
+  const CLOSE_ICON = "M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12z";
+
+  // Newlines become <br>; every piece of text is a text node.
+  function appendText(node, text) {
+    String(text == null ? "" : text).split(/\r\n|\r|\n/).forEach((line, i) => {
+      if (i) node.appendChild(document.createElement("br"));
+      node.appendChild(document.createTextNode(line));
+    });
+  }
+
+  // ---- build the UI
+  const launcher = el("button", {
+    type: "button", class: "iopchat-launcher", "aria-expanded": "false",
+    "aria-controls": "iopchat-panel", "data-testid": "launcher",
+  }, [icon(CHAT_ICON), el("span", { text: "Chat with us" })]);
+
+  const clearBtn = el("button", {
+    type: "button", class: "iopchat-hbtn iopchat-clear", "aria-label": "Clear conversation", "data-testid": "clear",
+  }, ["Clear"]);
+  const closeBtn = el("button", {
+    type: "button", class: "iopchat-hbtn iopchat-close", "aria-label": "Close chat", "data-testid": "close",
+  }, [icon(CLOSE_ICON)]);
+  const header = el("div", { class: "iopchat-header" }, [
+    el("div", { class: "iopchat-heading" }, [
+      el("h2", { id: "iopchat-title", class: "iopchat-title", text: "Questions about IOP" }),
+      // Crisis numbers are links so a phone can dial them in one tap.
+      el("p", { class: "iopchat-disclaimer" }, [
+        "General information, not medical advice. In an emergency call ",
+        el("a", { href: "tel:911", text: "911" }), ", or call/text ",
+        el("a", { href: "tel:988", text: "988" }), ".",
+      ]),
+    ]),
+    el("div", { class: "iopchat-hbtns" }, [clearBtn, closeBtn]),
+  ]);
+
+  const status = el("p", { class: "iopchat-status", role: "status", "data-testid": "status", hidden: "" });
+
+  const confirmYes = el("button", { type: "button", class: "iopchat-btn iopchat-btn--danger", "data-testid": "clear-confirm" }, ["Clear"]);
+  const confirmNo = el("button", { type: "button", class: "iopchat-btn", "data-testid": "clear-cancel" }, ["Keep it"]);
+  const confirmBox = el("div", { class: "iopchat-confirm", role: "group", "aria-labelledby": "iopchat-confirm-q", hidden: "" }, [
+    el("p", { id: "iopchat-confirm-q", text: "Clear this conversation? It can't be brought back." }),
+    el("div", { class: "iopchat-confirm-btns" }, [confirmYes, confirmNo]),
+  ]);
+
+  // tabindex=0 lets keyboard users scroll the transcript; messages themselves are never focused.
+  const log = el("div", {
+    class: "iopchat-log", role: "log", "aria-live": "polite", "aria-label": "Conversation",
+    "data-testid": "transcript", tabindex: "0",
+  });
+  const typing = el("div", { class: "iopchat-typing", "data-testid": "typing" }, [
+    el("span", { class: "iopchat-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
+    el("span", { class: "iopchat-sr", text: "Assistant is typing…" }),
+  ]);
+
+  const input = el("textarea", {
+    id: "iopchat-input", class: "iopchat-input", rows: "1", maxlength: String(MAX_LEN),
+    placeholder: "Type your question", autocomplete: "off", "data-testid": "input",
+  });
+  const sendBtn = el("button", { type: "submit", class: "iopchat-send", "data-testid": "send", disabled: "" }, ["Send"]);
+  const form = el("form", { class: "iopchat-form", novalidate: "" }, [
+    el("label", { for: "iopchat-input", class: "iopchat-sr", text: "Type your question" }),
+    input, sendBtn,
+  ]);
+
+  const panel = el("section", {
+    id: "iopchat-panel", class: "iopchat-panel", "aria-labelledby": "iopchat-title", "data-testid": "panel", hidden: "",
+  }, [header, status, confirmBox, log, form]);
+
+  // A named region so the launcher is inside a landmark on any host page.
+  const root = el("div", { class: "iopchat", role: "region", "aria-label": "Chat" }, [launcher, panel]);
+
+  // ---- state
+  let socket = null;
+  let loadingClient = false;
+  let ready = false;            // connected AND the server confirmed a session
+  let everConnected = false;
+  let sessionId = store.get();
+  let requestedId = null;       // the id we last asked the server for
+  let pendingClear = null;      // a clear made while offline, sent on the next connect
+  let activeGroup = null;       // the only choice group that may still be used
+  let replyTimer = null;
+
+  function setStatus(text) {
+    status.textContent = text || "";
+    status.hidden = !text;
+  }
+
+  function setReady(value) {
+    ready = value;
+    sendBtn.disabled = !value;
+    if (activeGroup) activeGroup.querySelectorAll("button").forEach((b) => { b.disabled = !value; });
+    if (value) setStatus("");
+  }
+
+  const scrollDown = () => { log.scrollTop = log.scrollHeight; };
+
+  // New entries go above the typing indicator, which always stays last.
+  function insert(node) {
+    log.insertBefore(node, typing.parentNode === log ? typing : null);
+    scrollDown();
+  }
+
+  function emptyLog() {
+    Array.from(log.childNodes).forEach((n) => { if (n !== typing) log.removeChild(n); });
+    activeGroup = null;
+  }
+
+  function retireChoices() {
+    log.querySelectorAll(".iopchat-choices button").forEach((b) => { b.disabled = true; });
+    activeGroup = null;
+  }
+
+  function markChosen(msg, btn, title) {
+    btn.classList.add("chosen");
+    btn.setAttribute("aria-pressed", "true");
+    btn.insertBefore(el("span", { class: "iopchat-check", "aria-hidden": "true", text: "✓ " }), btn.firstChild);
+    msg.iopChosen = title;
+  }
+
+  function choicesGroup(msg, buttons, chosen) {
+    const group = el("div", { class: "iopchat-choices", role: "group", "aria-label": "Choices" });
+    buttons.forEach((b) => {
+      const title = String(b.title != null ? b.title : b.payload);
+      const payload = String(b.payload != null ? b.payload : title);
+      const btn = el("button", { type: "button", class: "iopchat-choice", disabled: "" }, [title]);
+      if (chosen != null && chosen === title) markChosen(msg, btn, title);
+      btn.addEventListener("click", () => {
+        if (!ready || group !== activeGroup) return;
+        markChosen(msg, btn, title);
+        retireChoices();
+        send(payload, title);
+        // The pressed button is now disabled; put keyboard focus back where typing happens.
+        input.focus();
+      });
+      group.appendChild(btn);
+    });
+    return group;
+  }
+
+  // opts: {buttons, chosen, response, keepChoices}
+  function addMessage(sender, text, opts) {
+    opts = opts || {};
+    const isBot = sender === "bot";
+    const msg = el("div", { class: `iopchat-msg iopchat-msg--${isBot ? "bot" : "user"}` });
+    if (isBot && opts.response) msg.setAttribute("data-response", String(opts.response));
+    msg.iopSender = isBot ? "bot" : "user";
+    msg.iopText = String(text == null ? "" : text);
+    msg.iopChosen = null;
+    msg.appendChild(el("span", { class: "iopchat-sr", text: isBot ? "Assistant said: " : "You said: " }));
+    const bubble = el("div", { class: "iopchat-bubble" });
+    appendText(bubble, msg.iopText);
+    if (msg.iopText) msg.appendChild(bubble);
+    if (isBot && !opts.keepChoices) retireChoices(); // a newer bot message retires older choices
+    const buttons = Array.isArray(opts.buttons) ? opts.buttons.filter((b) => b && (b.title != null || b.payload != null)) : [];
+    if (isBot && buttons.length) {
+      const group = choicesGroup(msg, buttons, opts.chosen);
+      msg.appendChild(group);
+      if (msg.iopChosen == null) {
+        activeGroup = group;
+        group.querySelectorAll("button").forEach((b) => { b.disabled = !ready; });
+      }
+    }
+    insert(msg);
+    return msg;
+  }
+
+  function showTyping() {
+    clearTimeout(replyTimer);
+    log.appendChild(typing);
+    scrollDown();
+    replyTimer = setTimeout(() => {
+      hideTyping();
+      insert(el("p", { class: "iopchat-notice", text: "No answer yet — please try again." }));
+    }, REPLY_TIMEOUT_MS);
+  }
+
+  function hideTyping() {
+    clearTimeout(replyTimer);
+    replyTimer = null;
+    if (typing.parentNode) typing.parentNode.removeChild(typing);
+  }
+
+  const signature = (sender, text, chosen) => `${sender}\u0000${text}\u0000${chosen == null ? "" : chosen}`;
+
+  // History replaces the transcript. When what is shown is already the start of
+  // it (a reconnect), only the missing messages are added, so screen readers do
+  // not re-announce the whole conversation through the live log.
+  function renderHistory(messages) {
+    messages = (Array.isArray(messages) ? messages : []).filter((m) => m && typeof m === "object");
+    const shown = Array.from(log.querySelectorAll(".iopchat-msg"));
+    const isPrefix = shown.length <= messages.length && shown.every((m, i) => {
+      const h = messages[i];
+      return m.iopSender === (h.sender === "bot" ? "bot" : "user") &&
+        signature(m.iopSender, m.iopText, m.iopChosen) === signature(m.iopSender, String(h.text == null ? "" : h.text), h.chosen);
+    });
+    if (!isPrefix) emptyLog();
+    messages.slice(isPrefix ? shown.length : 0).forEach((m) => {
+      addMessage(m.sender === "bot" ? "bot" : "user", m.text, { buttons: m.buttons, chosen: m.chosen, response: m.response });
+    });
+    // A reply that arrived while we were offline ends the wait.
+    if (messages.length && messages[messages.length - 1].sender === "bot") hideTyping();
+    scrollDown();
+  }
+
+  function send(message, shown) {
+    if (!ready) return false;
+    addMessage("user", shown);
+    socket.emit("user_uttered", { message, session_id: sessionId });
+    showTyping();
+    return true;
+  }
+
+  function submitInput() {
+    const text = input.value.trim();
+    if (text && ready && send(text.slice(0, MAX_LEN), text.slice(0, MAX_LEN))) {
+      input.value = "";
+      autosize();
+    }
+    input.focus();
+  }
+
+  function autosize() {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 128)}px`;
+  }
+
+  // ---- socket
+  function connect() {
+    // tryAllTransports: fall back to long-polling where a proxy blocks WebSocket
+    // (without it socket.io 4.8 only ever retries the first transport).
+    socket = window.io(base, { path: "/socket.io", transports: ["websocket", "polling"], tryAllTransports: true });
+
+    socket.on("connect", () => {
+      everConnected = true;
+      setStatus("Connecting…");
+      if (pendingClear) {
+        socket.emit("clear_session", { session_id: pendingClear });
+        pendingClear = null;
+      }
+      // Re-read: another tab may have started or cleared the conversation meanwhile.
+      sessionId = store.get();
+      requestedId = sessionId;
+      socket.emit("session_request", { session_id: sessionId || null });
+    });
+
+    socket.on("session_confirm", (data) => {
+      const id = typeof data === "string" ? data : data && data.session_id;
+      if (!id) return;
+      // The server could not resume the stored conversation: what is shown no longer applies.
+      if (requestedId && id !== requestedId) emptyLog();
+      sessionId = String(id);
+      requestedId = sessionId;
+      store.set(sessionId);
+      setReady(true);
+    });
+
+    socket.on("history", (data) => renderHistory(data && data.messages));
+
+    socket.on("bot_uttered", (data) => {
+      if (!data) return;
+      hideTyping();
+      if (data.text == null && !(data.buttons && data.buttons.length)) return; // nothing we can show
+      addMessage("bot", data.text, { buttons: data.buttons, response: data.response });
+    });
+
+    socket.on("user_echo", (data) => {
+      if (data && data.text) addMessage("user", data.text);
+    });
+
+    // A transient fault (e.g. rate limited): shown as a bot message, but the
+    // choices offered before stay usable.
+    socket.on("error_message", (data) => {
+      hideTyping();
+      addMessage("bot", data && data.text, { response: data && data.response, keepChoices: true });
+    });
+
+    socket.on("disconnect", (reason) => {
+      setReady(false);
+      setStatus("Reconnecting…");
+      // socket.io does not retry after a server-side disconnect; do it gently.
+      if (reason === "io server disconnect") setTimeout(() => socket.connect(), 3000);
+    });
+
+    socket.on("connect_error", () => {
+      setReady(false);
+      setStatus(everConnected ? "Reconnecting…" : "Can't reach the assistant yet. Trying again…");
+    });
+  }
+
+  // The socket.io client is loaded (and the socket opened) only when the panel is
+  // first opened, so nothing is sent for visitors who never open the chat.
+  function ensureSocket() {
+    if (socket || loadingClient) return;
+    if (typeof window.io === "function") { connect(); return; }
+    loadingClient = true;
+    setStatus("Connecting…");
+    const tag = document.createElement("script");
+    tag.src = `${base}/chat/vendor/socket.io.min.js`;
+    tag.async = true;
+    const failed = () => setStatus("The chat can't load right now. Please try again later.");
+    tag.onload = () => { loadingClient = false; if (typeof window.io === "function") connect(); else failed(); };
+    tag.onerror = () => { loadingClient = false; tag.remove(); failed(); }; // a later open tries again
+    document.head.appendChild(tag);
+  }
+
+  // ---- open / close / clear
+  function open(opts) {
+    panel.hidden = false;
+    root.classList.add("iopchat--open");
+    launcher.setAttribute("aria-expanded", "true");
+    ensureSocket();
+    scrollDown();
+    if (!opts || opts.focus !== false) {
+      root.style.visibility = ""; // opened before the styles arrived: an unstyled panel beats an unfocusable one
+      input.focus();
+    }
+  }
+
+  function close() {
+    const hadFocus = panel.contains(document.activeElement);
+    hideConfirm();
+    panel.hidden = true;
+    root.classList.remove("iopchat--open");
+    launcher.setAttribute("aria-expanded", "false");
+    if (hadFocus) launcher.focus(); // focus must not stay inside a hidden panel
+  }
+
+  function clear() {
+    const old = sessionId || store.get();
+    store.remove();
+    sessionId = null;
+    requestedId = null;
+    hideTyping();
+    emptyLog();
+    if (socket && socket.connected) {
+      setReady(false); // until the server confirms the new session
+      if (old) socket.emit("clear_session", { session_id: old });
+      socket.emit("session_request", { session_id: null });
+    } else if (old) {
+      pendingClear = old; // socket.io would otherwise buffer it behind the reconnect
+    }
+  }
+
+  const hideConfirm = () => { confirmBox.hidden = true; };
+
+  // ---- events
+  launcher.addEventListener("click", () => (panel.hidden ? open() : close()));
+  closeBtn.addEventListener("click", close);
+  clearBtn.addEventListener("click", () => { confirmBox.hidden = false; confirmNo.focus(); }); // focus the safe choice
+  confirmNo.addEventListener("click", () => { hideConfirm(); clearBtn.focus(); });
+  confirmYes.addEventListener("click", () => { hideConfirm(); clear(); input.focus(); });
+
+  panel.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    e.preventDefault();
+    if (!confirmBox.hidden) { hideConfirm(); clearBtn.focus(); } else close();
+  });
+
+  form.addEventListener("submit", (e) => { e.preventDefault(); submitInput(); });
+  input.addEventListener("keydown", (e) => {
+    // Enter sends, Shift+Enter is a new line; leave Enter alone while an IME is composing.
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      submitInput();
+    }
+  });
+  input.addEventListener("input", autosize);
+
+  // ---- mount
+  function loadStyles() {
+    const href = `${base}/chat/widget.css`;
+    if (Array.from(document.querySelectorAll('link[rel="stylesheet"]')).some((l) => l.href === href)) return;
+    // Hidden until styled, to avoid a flash of raw buttons; shown anyway after 3 s.
+    root.style.visibility = "hidden";
+    const reveal = () => { root.style.visibility = ""; };
+    const link = el("link", { rel: "stylesheet", href });
+    link.onload = reveal;
+    link.onerror = reveal;
+    setTimeout(reveal, 3000);
+    document.head.appendChild(link);
+  }
+
+  function mount() {
+    loadStyles();
+    const host = document.getElementById("iop-chat") || document.body.appendChild(document.createElement("div"));
+    host.appendChild(root);
+    if (script && script.getAttribute("data-open") === "true") open({ focus: false });
+  }
+
+  window.IOPChat = { open: () => open(), close, clear };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
+  else mount();
+})();
