@@ -18,7 +18,7 @@ def _norm(text: str) -> str:
 def check_responses(content: Content) -> list[str]:
     problems = []
     for key in (*FAQ_KEYS, *sorted(INTENT_KEYS), *sorted(RESPONSE_ONLY_KEYS)):
-        name = content.response_for(key)
+        name = f"utter_{content_module.FAQ_INTENT}/{key}" if key in FAQ_KEYS else f"utter_{key}"
         if name not in content.responses:
             where = "data/nlu/faq/*.yml" if key in FAQ_KEYS else "domain.yml"
             problems.append(f"answer '{key}' has no response: add '{name}' to {where}")

@@ -48,6 +48,61 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_shell(args: argparse.Namespace) -> int:
+    from bot.shell import chat, is_up
+
+    settings = settings_module.load()
+    url = args.url or f"http://127.0.0.1:{settings.port}"
+    if is_up(url):
+        return chat(url, settings.tracker_db, args.debug)
+    if args.url:
+        print(f"error: nothing answers at {url}", file=sys.stderr)
+        return 1
+    from bot.server import Assistant, free_port
+
+    assistant = Assistant(settings, "127.0.0.1", free_port(), free_port())  # never clashes with `make run`
+    print(f"==> Starting a private assistant for this shell on {assistant.url} (about half a minute)")
+    assistant.start()
+    try:
+        assistant.wait_ready()
+        return chat(assistant.url, settings.tracker_db, args.debug)
+    finally:
+        assistant.stop()
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from bot import privacy
+
+    settings = settings_module.load()
+    conversation = args.conversation
+    if args.phone:
+        import os
+
+        from bot.channels.sms import CHANNEL, sender_hash
+
+        key = os.environ.get("IOP_SENDER_KEY", "")
+        if not key:
+            print("error: IOP_SENDER_KEY is needed to find an SMS conversation by phone number", file=sys.stderr)
+            return 2
+        conversation = f"{CHANNEL}:{sender_hash(key.encode(), args.phone)}"
+    if not conversation:
+        print("error: give a conversation id (e.g. web:3f2a...) or --phone NUMBER", file=sys.stderr)
+        return 2
+    deleted = privacy.forget(privacy.open_store(settings), conversation)
+    print(f"deleted {deleted} event(s) of conversation {conversation}")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from bot import privacy
+
+    settings = settings_module.load()
+    days = args.days if args.days is not None else settings.retention_days
+    gone = privacy.purge(privacy.open_store(settings), days)
+    print(f"deleted {len(gone)} conversation(s) with no activity in the last {days:g} day(s)")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from bot.check import run_checks
 
@@ -63,5 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the action server and the Rasa server").set_defaults(func=cmd_run)
     sub.add_parser("check", help="check answers and phrasings for an editor").set_defaults(func=cmd_check)
+    shell = sub.add_parser("shell", help="chat in the terminal (starts a private assistant if none runs)")
+    shell.add_argument("--debug", action="store_true", help="show intent, confidence, answer key and sense")
+    shell.add_argument("--url", help="an assistant that is already running, e.g. http://127.0.0.1:5005")
+    shell.set_defaults(func=cmd_shell)
+    forget = sub.add_parser("forget", help="delete one conversation (on a visitor's request)")
+    forget.add_argument("conversation", nargs="?", help="the stored id, e.g. web:3f2a... or rest:alice")
+    forget.add_argument("--phone", help="an SMS visitor's phone number (needs IOP_SENDER_KEY)")
+    forget.set_defaults(func=cmd_forget)
+    purge = sub.add_parser("purge", help="delete conversations older than the retention setting")
+    purge.add_argument("--days", type=float, help="override privacy.retention_days")
+    purge.set_defaults(func=cmd_purge)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -16,6 +17,14 @@ from bot.settings import ROOT, Settings
 
 MODEL = ROOT / "models" / "current.tar.gz"
 STATE = ROOT / ".state"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def child_env() -> dict[str, str]:
@@ -42,10 +51,10 @@ def write_credentials(settings: Settings, target: Path) -> Path:
     return target
 
 
-def write_endpoints(settings: Settings, action_port: int, target: Path) -> Path:
-    """endpoints.yml with this run's action server port and conversation database."""
+def write_endpoints(settings: Settings, rasa_port: int, guard_key: str, target: Path) -> Path:
+    """endpoints.yml with this run's conversation database; actions go through the guard."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{rasa_port}/webhooks/action_guard/webhook?key={guard_key}"
     settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     endpoints["tracker_store"]["db"] = str(settings.tracker_db)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +94,8 @@ class Assistant:
                                 "--port", str(self.action_port)], env)
 
     def start_rasa(self) -> None:
-        endpoints = write_endpoints(self.settings, self.action_port, STATE / f"endpoints-{self.port}.yml")
+        guard_key = secrets.token_hex(16)
+        endpoints = write_endpoints(self.settings, self.port, guard_key, STATE / f"endpoints-{self.port}.yml")
         credentials = write_credentials(self.settings, STATE / f"credentials-{self.port}.yml")
         env = child_env() | {
             "IOP_HOST": self.host,
@@ -93,6 +103,8 @@ class Assistant:
             "IOP_TRACKER_DB": str(self.settings.tracker_db),
             # Sanic refuses larger bodies itself (413) before reading them whole
             "SANIC_REQUEST_MAX_SIZE": str(self.settings.max_body_bytes),
+            "IOP_ACTION_GUARD_KEY": guard_key,
+            "IOP_ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
         }
         args = [sys.executable, "-m", "rasa", "run", "--model", str(MODEL), "--endpoints", str(endpoints),
                 "--credentials", str(credentials), "--interface", self.host,
@@ -107,7 +119,7 @@ class Assistant:
 
     def wait_ready(self, timeout: float = 240.0) -> None:
         deadline = time.monotonic() + timeout
-        for url in (f"http://127.0.0.1:{self.action_port}/health", f"{self.url}/webhooks/rest/"):
+        for url in (f"{self.url}/health/ready",):
             while True:
                 if any(p.poll() is not None for p in self.processes):
                     raise RuntimeError("a server process exited while starting (see its log)")

@@ -84,3 +84,10 @@ def test_rest_errors_are_clear(client):
 def test_recipient_id_is_what_the_caller_sent(client, sender):
     reply = client.say(sender, "hello")
     assert {m["recipient_id"] for m in reply.messages} == {sender}
+
+
+def test_message_text_is_not_logged(assistant, client, sender):
+    marker = f"zebra{sender[-6:]}quartz"
+    client.say(sender, f"my name is {marker} and my number is 555-0199, how long is IOP")
+    logs = " ".join(p.read_text(errors="replace") for p in assistant.log_dir.glob("*.log"))
+    assert marker not in logs and "555-0199" not in logs

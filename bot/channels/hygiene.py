@@ -54,7 +54,7 @@ def prepare(raw: Any, offered: list[dict[str, Any]], max_chars: int) -> str:
     payloads = [b.get("payload", "") for b in offered]
     if text in payloads:
         return text
-    if text.isdigit() and 1 <= int(text) <= len(offered):
+    if re.fullmatch(r"[0-9]{1,2}", text) and 1 <= int(text) <= len(offered):
         return payloads[int(text) - 1]
     by_title = {str(b.get("title", "")).casefold(): b.get("payload", "") for b in offered}
     if text.casefold() in by_title:

@@ -1,0 +1,92 @@
+"""The staff shell: chat with the assistant in a terminal over the REST channel.
+
+Buttons are shown as a numbered list and a typed number chooses one (the REST
+channel maps it). ``--debug`` prints, for each message, the intent and its
+confidence, the answer key given, and the sense the assistant now remembers,
+read from the conversation store.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, TextIO
+
+PROMPT = "you> "
+
+
+def post(url: str, sender: str, text: str) -> list[dict[str, Any]]:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        return json.loads(reply.read() or b"[]")
+
+
+def is_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/webhooks/rest/", timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
+def last_parse(db: Path, conversation: str) -> dict[str, Any]:
+    """The stored parse of the last user message and the remembered sense."""
+    if not db.exists():
+        return {}
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        rows = conn.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id DESC LIMIT 50",
+                            (conversation,)).fetchall()
+    info: dict[str, Any] = {}
+    for kind, data in rows:
+        event = json.loads(data)
+        if kind == "slot" and event.get("name") == "iop_sense" and "sense" not in info:
+            info["sense"] = event.get("value")
+        if kind == "user":
+            info["parse"] = event.get("parse_data") or {}
+            break
+    return info
+
+
+def render(messages: list[dict[str, Any]], out: TextIO) -> None:
+    for message in messages:
+        out.write(f"bot> {message.get('text', '')}\n")
+        for number, button in enumerate(message.get("buttons") or [], 1):
+            out.write(f"     {number}. {button.get('title', '')}\n")
+
+
+def debug_line(messages: list[dict[str, Any]], info: dict[str, Any]) -> str:
+    parse = info.get("parse") or {}
+    intent = parse.get("intent") or {}
+    selector = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    keys = [m.get("response", "?") for m in messages]
+    entities = {e["entity"]: e["value"] for e in parse.get("entities") or []}
+    return (f"  [intent {intent.get('name')} {float(intent.get('confidence') or 0):.2f}"
+            f" | faq {selector.get('intent_response_key', '-')} {float(selector.get('confidence') or 0):.2f}"
+            f" | answer {', '.join(keys) or '-'} | cues {entities or '-'} | remembered sense {info.get('sense')}]\n")
+
+
+def chat(url: str, db: Path, debug: bool, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    sender = f"staff-{uuid.uuid4().hex[:8]}"
+    out.write("Staff shell: type a message; a number picks a button; 'quit' or Ctrl-D ends.\n")
+    render(post(url, sender, "hello"), out)
+    while True:
+        out.write(PROMPT)
+        out.flush()
+        line = stdin.readline()
+        if not line or line.strip().lower() in {"quit", "exit"}:
+            out.write("\n")
+            return 0
+        try:
+            messages = post(url, sender, line.rstrip("\n"))
+        except urllib.error.HTTPError as err:
+            out.write(f"error: HTTP {err.code}: {err.read().decode(errors='replace')}\n")
+            continue
+        render(messages, out)
+        if debug:
+            out.write(debug_line(messages, last_parse(db, f"rest:{sender}")))

@@ -1,0 +1,141 @@
+"""The website chat's socket.io channel without a browser: origins, sessions, history, limits."""
+from __future__ import annotations
+
+import asyncio
+import urllib.error
+import urllib.request
+
+import pytest
+import socketio
+
+pytestmark = pytest.mark.live
+
+
+def polling_handshake(url: str, origin: str) -> int:
+    request = urllib.request.Request(f"{url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def test_polling_from_an_unknown_origin_is_refused(assistant):
+    assert polling_handshake(assistant.url, "http://evil.example") == 400
+    assert polling_handshake(assistant.url, assistant.url) == 200
+
+
+def test_websocket_from_an_unknown_origin_is_refused(assistant):
+    import websockets
+
+    async def connect(origin: str) -> bool:
+        url = assistant.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        try:
+            async with websockets.connect(url, origin=origin, open_timeout=10) as ws:
+                first = await asyncio.wait_for(ws.recv(), 10)
+                return str(first).startswith("0")  # engine.io "open" packet
+        except (websockets.exceptions.InvalidStatusCode, websockets.exceptions.ConnectionClosed):
+            return False
+
+    assert asyncio.run(connect("http://evil.example")) is False
+    assert asyncio.run(connect(assistant.url)) is True
+
+
+class Visitor:
+    """A socket.io client as the widget uses it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sio = socketio.AsyncClient()
+        self.events: asyncio.Queue = asyncio.Queue()
+        for name in ("session_confirm", "bot_uttered", "history", "error_message", "user_echo"):
+            self.sio.on(name, self._collector(name))
+
+    def _collector(self, name: str):
+        async def collect(data=None):
+            await self.events.put((name, data))
+        return collect
+
+    async def connect(self, session_id: str | None = None) -> str:
+        await self.sio.connect(self.url, socketio_path="/socket.io", headers={"Origin": self.url},
+                               transports=["websocket"])
+        await self.sio.emit("session_request", {"session_id": session_id})
+        name, data = await self.next()
+        assert name == "session_confirm"
+        return data
+
+    async def next(self, timeout: float = 30):
+        return await asyncio.wait_for(self.events.get(), timeout)
+
+    async def say(self, session: str, text: str):
+        await self.sio.emit("user_uttered", {"message": text, "session_id": session})
+        return await self.next()
+
+
+def test_new_session_greets_returning_session_gets_history(assistant):
+    async def scenario():
+        first = Visitor(assistant.url)
+        session = await first.connect()
+        assert len(session) == 32
+        name, greeting = await first.next()
+        assert (name, greeting["response"]) == ("bot_uttered", "utter_greet")
+        name, answer = await first.say(session, "how much does intensive outpatient cost")
+        assert answer["response"] == "utter_faq/iop_cost" and answer["text"]
+
+        second = Visitor(assistant.url)  # a new tab: same stored id
+        assert await second.connect(session) == session
+        name, history = await second.next()
+        assert name == "history"
+        texts = [m["text"] for m in history["messages"]]
+        assert "how much does intensive outpatient cost" in texts and answer["text"] in texts
+
+        await second.sio.emit("user_uttered", {"message": "and insurance?", "session_id": session})
+        seen_by_first = [await first.next(), await first.next()]
+        assert ("user_echo", {"text": "and insurance?"}) in seen_by_first, "the other tab sees the message"
+        await first.sio.disconnect()
+        await second.sio.disconnect()
+
+    asyncio.run(scenario())
+
+
+def test_a_forged_session_id_gets_a_fresh_session(assistant):
+    async def scenario():
+        visitor = Visitor(assistant.url)
+        session = await visitor.connect("../../etc/passwd")
+        assert session != "../../etc/passwd" and len(session) == 32
+        await visitor.sio.disconnect()
+
+    asyncio.run(scenario())
+
+
+def test_flooding_gets_the_rate_limited_reply(assistant):
+    async def scenario():
+        visitor = Visitor(assistant.url)
+        session = await visitor.connect()
+        await visitor.next()  # greeting
+        limit = assistant.settings.per_conversation_per_minute
+        for i in range(limit + 3):
+            await visitor.sio.emit("user_uttered", {"message": f"hello {i}", "session_id": session})
+        names = []
+        while True:
+            try:
+                names.append(await visitor.next(timeout=20))
+            except asyncio.TimeoutError:
+                break
+            if sum(1 for n, d in names if n == "error_message") >= 3:
+                break
+        limited = [d for n, d in names if n == "error_message"]
+        assert limited and all(d["response"] == "utter_rate_limited" for d in limited)
+        await visitor.sio.disconnect()
+
+    asyncio.run(scenario())
+
+
+def test_widget_files_are_served_with_a_strict_policy(assistant):
+    for path in ("/chat/", "/chat/widget.js", "/chat/widget.css", "/chat/vendor/socket.io.min.js"):
+        with urllib.request.urlopen(assistant.url + path, timeout=10) as reply:
+            assert reply.status == 200
+            assert "default-src 'self'" in reply.headers["Content-Security-Policy"]
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(assistant.url + "/chat/../settings.yml", timeout=10)
+    assert err.value.code == 404

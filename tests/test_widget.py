@@ -1,0 +1,148 @@
+"""The website chat in headless Chromium (Debian's, driven by Playwright): a visitor's view."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, report, stored_events
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+BOT = ".iopchat-msg--bot"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run `make test-deps`")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser, assistant):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    outside: list[str] = []
+    allowed = (assistant.url, assistant.url.replace("http://", "ws://"), "data:")
+    context.on("request", lambda r: outside.append(r.url) if not r.url.startswith(allowed) else None)
+    yield context
+    context.close()
+    assert not outside, f"requests left localhost: {outside}"
+
+
+def bot_messages(page):
+    return page.locator(BOT)
+
+
+def wait_for_response(page, name: str, count: int = 1):
+    page.locator(f'{BOT}[data-response="{name}"]').nth(count - 1).wait_for(timeout=30_000)
+
+
+def ask(page, text: str):
+    page.get_by_test_id("input").fill(text)
+    page.get_by_test_id("input").press("Enter")
+
+
+def open_demo(context, assistant):
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(assistant.url + "/chat/")
+    wait_for_response(page, "utter_greet")
+    page.dialogs = dialogs  # type: ignore[attr-defined]
+    return page
+
+
+def test_ask_click_reload_and_history(context, assistant):
+    page = open_demo(context, assistant)
+    greeting = bot_messages(page).first.text_content()
+    assert "medical advice" in greeting.lower() and "988" in greeting
+
+    ask(page, "how long does IOP last")
+    wait_for_response(page, "utter_faq/iop_duration")
+
+    ask(page, "what is IOP?")
+    wait_for_response(page, "utter_ask_iop_sense")
+    choices = page.locator(".iopchat-choices").last.locator("button")
+    assert choices.count() == 3
+    choices.nth(1).click()
+    wait_for_response(page, "utter_iop_eye")
+    chosen = page.locator(".iopchat-choices").last.locator("button").nth(1)
+    assert chosen.get_attribute("aria-pressed") == "true" and chosen.is_disabled()
+    assert page.locator(".iopchat-msg--user").last.text_content().strip().endswith("Eye pressure")
+
+    shown = page.locator(".iopchat-msg").count()
+    page.reload()
+    page.locator(".iopchat-msg").nth(shown - 1).wait_for(timeout=30_000)
+    assert page.locator(".iopchat-msg").count() == shown, "history restored, greeting not repeated"
+
+    second_tab = context.new_page()
+    second_tab.goto(assistant.url + "/chat/")
+    second_tab.locator(".iopchat-msg").nth(shown - 1).wait_for(timeout=30_000)
+    assert second_tab.locator(".iopchat-msg").count() == shown, "a new tab shows the same conversation"
+
+
+def test_html_and_markdown_are_shown_as_text(context, assistant):
+    page = open_demo(context, assistant)
+    attack = '<img src=x onerror="alert(1)"><script>alert(2)</script> **bold** {{7*7}}'
+    ask(page, attack)
+    page.locator(BOT).nth(1).wait_for(timeout=30_000)
+    user = page.locator(".iopchat-msg--user").last
+    assert attack in user.text_content()
+    assert page.locator(".iopchat img, .iopchat script:not([src])").count() == 0
+    assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_clear_conversation_forgets_it_on_the_server(context, assistant):
+    page = open_demo(context, assistant)
+    ask(page, "does insurance cover intensive outpatient")
+    wait_for_response(page, "utter_faq/iop_insurance")
+    old = page.evaluate("localStorage.getItem('iopchat.session')")
+    assert stored_events(assistant.settings.tracker_db, f"web:{old}")
+    page.get_by_test_id("clear").click()
+    page.get_by_test_id("clear-confirm").click()
+    wait_for_response(page, "utter_greet")
+    assert page.locator(".iopchat-msg").count() == 1
+    new = page.evaluate("localStorage.getItem('iopchat.session')")
+    assert new and new != old
+    assert stored_events(assistant.settings.tracker_db, f"web:{old}") == []
+
+
+def test_accessibility_with_axe(browser, assistant):
+    context = browser.new_context(bypass_csp=True)  # to inject axe-core into the page
+    page = open_demo(context, assistant)
+    ask(page, "what is IOP?")
+    wait_for_response(page, "utter_ask_iop_sense")
+    page.add_script_tag(path=str(ROOT / "node_modules" / "axe-core" / "axe.min.js"))
+    result = page.evaluate("async () => await axe.run(document)")
+    bad = [(v["id"], v["impact"], v["help"]) for v in result["violations"] if v["impact"] in {"serious", "critical"}]
+    report("widget", f"axe-core: {len(result['violations'])} violations, {len(bad)} serious or critical")
+    assert not bad
+    log = page.get_by_test_id("transcript")
+    assert log.get_attribute("role") == "log" and log.get_attribute("aria-live") == "polite"
+    assert page.locator("label[for]").count() >= 1
+    context.close()
+
+
+def test_phone_sized_screen_and_screenshots(browser, assistant):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+    page = open_demo(context, assistant)
+    ask(page, "can I keep my job while doing IOP")
+    wait_for_response(page, "utter_faq/work_school")
+    panel = page.get_by_test_id("panel").bounding_box()
+    assert panel["width"] <= 375 and panel["x"] >= 0
+    assert page.get_by_test_id("input").is_visible() and page.get_by_test_id("send").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
+    context.close()
