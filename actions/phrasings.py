@@ -7,7 +7,7 @@ from rapidfuzz import fuzz, process
 
 from bot import content
 
-MIN_SCORE = 70
+MIN_SCORE = 75  # token_sort_ratio: only near-identical wording (typos) counts
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +29,7 @@ def fuzzy_candidates(text: str, limit: int = 5) -> dict[str, float]:
     """A small bonus per answer key whose known phrasings resemble ``text``."""
     texts, keys = _index()
     bonus: dict[str, float] = {}
-    for _, score, idx in process.extract(text.lower(), texts, scorer=fuzz.WRatio, limit=limit):
+    for _, score, idx in process.extract(text.lower(), texts, scorer=fuzz.token_sort_ratio, limit=limit):
         if score >= MIN_SCORE:
             bonus[keys[idx]] = max(bonus.get(keys[idx], 0.0), (score - MIN_SCORE) / 100)
     return bonus

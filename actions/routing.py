@@ -5,6 +5,7 @@ they are tested without a tracker. ``actions/answer.py`` wraps them.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,6 +155,10 @@ def decide(
         decision = answer_in_sense(key, None, faq_keys)
         decision.slots.update({"misses": 0.0, "pending_answer": None})
         return _with_resources(decision, parse)
+
+    if parse.intent == "choose_sense" and not pending:
+        # a reply to a question never asked: read it as a question of its own
+        parse = dataclasses.replace(parse, intent=FAQ if parse.selector_ranking else "nlu_fallback")
 
     if _is_choice(parse, pending):
         sense = sense_from_choice(parse)

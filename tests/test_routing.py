@@ -128,3 +128,11 @@ def test_parse_from_latest_message():
     assert p.intent == "faq" and p.selector_ranking == [("iop_duration", 0.8)]
     assert p.entities == {"acronym": "iop", "iop_sense": "treatment"}
     assert p.intent_ranking[1] == ("greet", 0.01)
+
+
+def test_a_sense_choice_with_no_question_pending_is_read_as_a_question():
+    message = Parse("tips for picking a rehab program", "choose_sense", 0.9, [("choose_sense", 0.9)],
+                    [("choosing_program", 0.8), ("what_is_iop", 0.1)], {"iop_sense": "treatment"})
+    assert routing.decide(message, {}, FAQ_KEYS | {"choosing_program"}).responses == ["utter_faq/choosing_program"]
+    eye = Parse("the eye one", "choose_sense", 0.9, [], [], {"iop_sense": "eye"})
+    assert routing.decide(eye, {}, FAQ_KEYS).responses == ["utter_iop_eye"]

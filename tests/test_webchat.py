@@ -58,7 +58,7 @@ class Visitor:
 
     async def connect(self, session_id: str | None = None) -> str:
         await self.sio.connect(self.url, socketio_path="/socket.io", headers={"Origin": self.url},
-                               transports=["websocket"])
+                               transports=["polling"])  # the client's websocket needs a newer aiohttp
         await self.sio.emit("session_request", {"session_id": session_id})
         name, data = await self.next()
         assert name == "session_confirm"

@@ -69,9 +69,6 @@ def test_ask_click_reload_and_history(context, assistant):
     greeting = bot_messages(page).first.text_content()
     assert "medical advice" in greeting.lower() and "988" in greeting
 
-    ask(page, "how long does IOP last")
-    wait_for_response(page, "utter_faq/iop_duration")
-
     ask(page, "what is IOP?")
     wait_for_response(page, "utter_ask_iop_sense")
     choices = page.locator(".iopchat-choices").last.locator("button")
@@ -81,6 +78,8 @@ def test_ask_click_reload_and_history(context, assistant):
     chosen = page.locator(".iopchat-choices").last.locator("button").nth(1)
     assert chosen.get_attribute("aria-pressed") == "true" and chosen.is_disabled()
     assert page.locator(".iopchat-msg--user").last.text_content().strip().endswith("Eye pressure")
+    ask(page, "how long does an intensive outpatient program last")
+    wait_for_response(page, "utter_faq/iop_duration")
 
     shown = page.locator(".iopchat-msg").count()
     page.reload()

@@ -216,6 +216,8 @@ async def _demo_page(request: Request) -> HTTPResponse:
 
 
 async def _static(request: Request, name: str) -> HTTPResponse:
+    if name in {"", "index.html"}:
+        return await _demo_page(request)
     if name not in STATIC:
         return response.json({"error": "not found"}, status=404)
     path, kind = STATIC[name]
