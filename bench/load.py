@@ -51,8 +51,12 @@ def _key(response: str | None) -> str | None:
     return name.split("/", 1)[1] if "/" in name else name
 
 
-def run(url: str, conversations: int = 50, seconds: float = 30.0) -> LoadResult:
-    """Each conversation asks the script in order, again and again, until time is up."""
+def run(url: str, conversations: int = 50, seconds: float = 30.0, pause: float = 0.0) -> LoadResult:
+    """Each conversation asks the script in order, again and again, until time is up.
+
+    ``pause`` is a visitor's think time between messages (keeps a conversation under
+    the per-conversation rate limit, as a person typing would be).
+    """
     result = LoadResult(conversations, seconds)
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -85,6 +89,8 @@ def run(url: str, conversations: int = 50, seconds: float = 30.0) -> LoadResult:
                 with lock:
                     result.errors.append(f"{sender} turn {turn}: {type(exc).__name__}: {exc}")
             turn += 1
+            if pause:
+                time.sleep(pause)
 
     threads = [threading.Thread(target=talk, args=(n,)) for n in range(conversations)]
     started = time.monotonic()

@@ -21,6 +21,17 @@ class FacilityNLG(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
 
+    def _fill_response(
+        self, response: dict[str, Any], filled_slots: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        # Button payloads hold JSON ('/choose_sense{"iop_sense": "eye"}'), which Rasa's
+        # interpolator would read as placeholders and log errors for; they have none.
+        buttons = response.pop("buttons", None)
+        filled = super()._fill_response(response, filled_slots, **kwargs)
+        if buttons is not None:
+            filled["buttons"] = buttons
+        return filled
+
     @staticmethod
     def _response_variables(filled_slots: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = dict(settings.load().template_values())

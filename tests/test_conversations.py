@@ -91,3 +91,28 @@ def test_message_text_is_not_logged(assistant, client, sender):
     client.say(sender, f"my name is {marker} and my number is 555-0199, how long is IOP")
     logs = " ".join(p.read_text(errors="replace") for p in assistant.log_dir.glob("*.log"))
     assert marker not in logs and "555-0199" not in logs
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\U0001F600\U0001F64F\U0001F600", "\u0645\u0627 \u0647\u0648 \u0627\u0644\u0639\u0644\u0627\u062c\u061f",
+     "a" * 900, "{{7*7}} ${7*7} {facility_name} {name}", "<b>hi</b><script>alert(1)</script>",
+     "\u202eevil\u202c text", "**bold** _x_ [link](http://example.com)"],
+)
+def test_odd_input_gets_a_named_reply(client, sender, text):
+    reply = client.say(sender, text)
+    assert reply.messages and all(m.get("response") for m in reply.messages)
+    assert not any("49" in m["text"] for m in reply.messages), "templates are never evaluated"
+
+
+def test_crisis_wins_after_a_did_you_mean_offer(client, sender):
+    first = client.say(sender, "zxq wvvk plorf")
+    assert first.key in {"did_you_mean", "ask_rephrase"}
+    assert client.say(sender, "honestly i just want to die").keys == ["crisis"]
+
+
+def test_flooding_one_conversation_gets_429_and_others_are_unaffected(client, sender, assistant):
+    statuses = [client.post({"sender": sender, "message": f"hi {i}"}).status
+                for i in range(assistant.settings.per_conversation_per_minute + 2)]
+    assert statuses.count(429) >= 1 and statuses[0] == 200
+    assert client.say(f"{sender}-other", "hello").keys == ["greet"]

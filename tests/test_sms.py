@@ -160,3 +160,10 @@ def test_enabling_sms_without_secrets_fails_clearly(monkeypatch):
     monkeypatch.setenv("IOP_SENDER_KEY", "k")
     with pytest.raises(sms.MissingSecret, match="TWILIO_AUTH_TOKEN"):
         sms.secrets_from_env()
+
+
+def test_crisis_by_sms_even_mid_question(phone):
+    phone.text("what is iop")
+    body = phone.text("i cant do this anymore i want to kill myself")
+    assert phone.last_response() == "utter_crisis"
+    assert "988" in body and "911" in body

@@ -1,23 +1,29 @@
-"""Rasa's own data validation passes."""
+"""Rasa's own data validation passes, and every warning it still prints is an expected one."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 from tests.conftest import ROOT
 
-# Expected warnings (see README, "Checks"): responses sent only by action_answer
-# are "not used in any story or rule", and the internal intents sent by the
-# channels have no training phrasings by design.
-EXPECTED = ("is not used in any story or rule", "has no training examples", "is not used in any story")
+# Expected (see README, "Tests"): responses sent only by action_answer or the channels
+# are "not used in any story or rule"; the internal intents sent by the channels and
+# by buttons have no training phrasings; `faq` is declared in the domain and again by
+# the retrieval responses in data/nlu/faq/.
+EXPECTED = [
+    r"The utterance 'utter_[\w/]+' is not used in any story or rule",
+    r"The intent '(choose_answer|empty_message|too_long|sms_help)' is listed in the domain file, but is not found",
+    r"The following duplicated intents have been found across multiple domain files: faq",
+]
 
 
 def test_rasa_data_validate():
-    done = subprocess.run(
-        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
+    done = subprocess.run([sys.executable, "-m", "rasa", "data", "validate"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
     output = done.stdout + done.stderr
-    warnings = [line for line in output.splitlines() if "UserWarning" in line or " warning" in line.lower()]
-    unexpected = [w for w in warnings if not any(e in w for e in EXPECTED)]
-    assert done.returncode == 0 or not unexpected, output[-5000:]
+    assert done.returncode == 0, output[-5000:]
+    warnings = re.findall(r"UserWarning: (.*)", output)
+    assert warnings, "the expected warnings are printed (the check is running)"
+    unexpected = [w for w in warnings if not any(re.search(p, w) for p in EXPECTED)]
+    assert not unexpected, unexpected

@@ -116,6 +116,7 @@ def test_flooding_gets_the_rate_limited_reply(assistant):
         limit = assistant.settings.per_conversation_per_minute
         for i in range(limit + 3):
             await visitor.sio.emit("user_uttered", {"message": f"hello {i}", "session_id": session})
+            await asyncio.sleep(0.05)  # one message per poll: the server caps packets per request
         names = []
         while True:
             try:
@@ -139,3 +140,15 @@ def test_widget_files_are_served_with_a_strict_policy(assistant):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(assistant.url + "/chat/../settings.yml", timeout=10)
     assert err.value.code == 404
+
+
+def test_crisis_in_the_web_chat(assistant):
+    async def scenario():
+        visitor = Visitor(assistant.url)
+        session = await visitor.connect()
+        await visitor.next()  # greeting
+        name, reply = await visitor.say(session, "i took a bunch of pills and feel really strange")
+        assert reply["response"] == "utter_crisis" and "988" in reply["text"]
+        await visitor.sio.disconnect()
+
+    asyncio.run(scenario())
