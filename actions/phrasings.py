@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from actions.routing import OTHER_KEY_INTENTS
 from bot import content
 
 MIN_SCORE = 75  # token_sort_ratio: only near-identical wording (typos) counts
@@ -12,12 +13,10 @@ MIN_SCORE = 75  # token_sort_ratio: only near-identical wording (typos) counts
 
 @lru_cache(maxsize=1)
 def _index() -> tuple[list[str], list[str]]:
-    phrasings = content.load().phrasings
+    offerable = set(content.FAQ_KEYS) | OTHER_KEY_INTENTS  # what a did-you-mean may offer
     texts, keys = [], []
-    for key, examples in phrasings.items():
-        if key in content.INTENT_KEYS - {"iop_eye", "iop_stock", "php_programming", "human_handoff", "medical_advice"}:
-            continue
-        if key in {"choose_sense", "affirm", "deny"}:
+    for key, examples in content.load().phrasings.items():
+        if key not in offerable:
             continue
         for example in examples:
             texts.append(example.lower())

@@ -179,7 +179,7 @@ def decide(
             return Decision(["utter_ask_iop_sense"], {"pending_answer": "what_is_iop"})  # "iop??"
         decision = did_you_mean(parse, faq_keys, slots.get("misses") or 0.0, extra_candidates)
         decision.slots.setdefault("pending_answer", None)
-        return decision
+        return _with_resources(decision, parse)
 
     if parse.intent in {"out_of_scope", "medical_advice"}:
         return Decision([f"utter_{parse.intent}"], {"pending_answer": None, "misses": 0.0})

@@ -10,15 +10,16 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Questions whose answer key does not depend on the model's mood: the script checks each reply.
-SCRIPT = [
-    ("hello", "greet"),
-    ("how long does IOP treatment last", "iop_duration"),
-    ("what does intensive outpatient treatment cost", "iop_cost"),
-    ("are you a bot", "bot_challenge"),
-    ("does insurance pay for an intensive outpatient program", "iop_insurance"),
-    ("I want to talk to a person", "human_handoff"),
-]
+# Training phrasings, so every answer key is certain: the load test checks the channel
+# (its own answers, in order, to each conversation), not the classifier.
+SCRIPT_KEYS = ("greet", "iop_duration", "iop_cost", "bot_challenge", "iop_insurance", "human_handoff")
+
+
+def script() -> list[tuple[str, str]]:
+    from bot.content import load
+
+    phrasings = load().phrasings
+    return [(phrasings[key][0], key) for key in SCRIPT_KEYS]
 
 
 @dataclass
@@ -58,6 +59,7 @@ def run(url: str, conversations: int = 50, seconds: float = 30.0, pause: float =
     the per-conversation rate limit, as a person typing would be).
     """
     result = LoadResult(conversations, seconds)
+    questions = script()
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
@@ -65,7 +67,7 @@ def run(url: str, conversations: int = 50, seconds: float = 30.0, pause: float =
         sender = f"load-{number}-{uuid.uuid4().hex[:6]}"
         turn = 0
         while time.monotonic() < deadline:
-            text, expected = SCRIPT[turn % len(SCRIPT)]
+            text, expected = questions[turn % len(questions)]
             body = json.dumps({"sender": sender, "message": text}).encode()
             request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
                                              headers={"Content-Type": "application/json"})

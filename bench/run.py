@@ -17,26 +17,27 @@ from bot import settings as settings_module
 from bot.server import MODEL, Assistant, free_port
 
 REPORT = Path(__file__).resolve().parent / "report.md"
-QUESTIONS = [q for q, _ in load.SCRIPT]
 
 
 def parse_latency(samples: int = 200) -> tuple[float, float]:
+    questions = [q for q, _ in load.script()]
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(MODEL))
     times = []
     for i in range(samples):
         start = time.perf_counter()
-        asyncio.run(agent.parse_message(QUESTIONS[i % len(QUESTIONS)]))
+        asyncio.run(agent.parse_message(questions[i % len(questions)]))
         times.append(time.perf_counter() - start)
     times.sort()
     return times[len(times) // 2] * 1000, times[int(len(times) * 0.95)] * 1000
 
 
 def reply_latency(url: str, samples: int = 100) -> list[float]:
+    questions = [q for q, _ in load.script()]
     times = []
     for i in range(samples):
-        body = json.dumps({"sender": f"bench-{i % 10}", "message": QUESTIONS[i % len(QUESTIONS)]}).encode()
+        body = json.dumps({"sender": f"bench-{i % 10}", "message": questions[i % len(questions)]}).encode()
         start = time.perf_counter()
         with urllib.request.urlopen(urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body), timeout=60):
             pass

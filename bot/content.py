@@ -45,19 +45,6 @@ class Content:
     phrasings: dict[str, list[str]] = field(default_factory=dict)  # answer key -> examples
     responses: dict[str, list[dict]] = field(default_factory=dict)  # response name -> variations
 
-    def response_for(self, key: str) -> str:
-        """The response name that gives the answer with this key."""
-        faq_name = f"utter_{FAQ_INTENT}/{key}"
-        return faq_name if faq_name in self.responses else f"utter_{key}"
-
-    def faq_keys(self) -> list[str]:
-        prefix = f"utter_{FAQ_INTENT}/"
-        return sorted(name[len(prefix):] for name in self.responses if name.startswith(prefix))
-
-    def title(self, key: str) -> str:
-        variations = self.responses.get(f"utter_title_{key}") or [{"text": key.replace("_", " ")}]
-        return variations[0]["text"]
-
 
 def _examples(block: str) -> list[str]:
     return [re.sub(r"^\s*-\s?", "", line).strip() for line in block.splitlines() if line.strip().startswith("-")]

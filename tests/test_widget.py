@@ -78,7 +78,7 @@ def test_ask_click_reload_and_history(context, assistant):
     chosen = page.locator(".iopchat-choices").last.locator("button").nth(1)
     assert chosen.get_attribute("aria-pressed") == "true" and chosen.is_disabled()
     assert page.locator(".iopchat-msg--user").last.text_content().strip().endswith("Eye pressure")
-    ask(page, "how long does an intensive outpatient program last")
+    ask(page, "how long is intensive outpatient treatment")
     wait_for_response(page, "utter_faq/iop_duration")
 
     shown = page.locator(".iopchat-msg").count()

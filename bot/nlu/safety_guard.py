@@ -64,7 +64,9 @@ class SafetyGuard(GraphComponent):
 
 
 def _promote(message: Message, name: str) -> None:
-    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
+    # The others are halved so that no near tie remains for FallbackClassifier's ambiguity check.
+    ranking = [{**r, "confidence": float(r.get("confidence") or 0) * 0.5}
+               for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
     top = {"name": name, "confidence": 1.0}
     message.set(INTENT, top, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)

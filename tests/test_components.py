@@ -1,0 +1,86 @@
+"""Our NLU components as Rasa runs them: built through the recipe's API, on real Messages."""
+from __future__ import annotations
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.normalizer import DomainTermNormalizer
+from bot.nlu.safety_guard import SafetyGuard
+from bot.nlu.sense_tagger import SenseTagger
+from bot.spacy_pipeline import PIPELINE_DIR
+
+
+@pytest.fixture(scope="module")
+def storage(tmp_path_factory):
+    return LocalModelStorage(tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="module")
+def context():
+    return ExecutionContext(GraphSchema({}), "test")
+
+
+def build(cls, storage, context, config=None):
+    return cls.create({**cls.get_default_config(), **(config or {})}, storage, Resource(cls.__name__), context)
+
+
+@pytest.fixture(scope="module")
+def spacy_parts(storage, context):
+    nlp = build(SpacyNLP, storage, context, {"model": str(PIPELINE_DIR)})
+    return nlp, nlp.provide()
+
+
+def parse(spacy_parts, text: str) -> Message:
+    nlp, model = spacy_parts
+    message = Message({TEXT: text})
+    nlp.process([message], model)
+    return message
+
+
+def test_normalizer_fixes_training_and_live_text_alike(storage, context):
+    normalizer = build(DomainTermNormalizer, storage, context)
+    training = TrainingData([Message({TEXT: "is intensiv outpatint covered by insurence", "intent": "faq"})])
+    normalizer.process_training_data(training)
+    live = normalizer.process([Message({TEXT: "is intensiv outpatint covered by insurence"})])[0]
+    assert training.training_examples[0].get(TEXT) == live.get(TEXT) == "is intensive outpatient covered by insurance"
+    assert normalizer.process([Message({TEXT: "/choose_sense"})])[0].get(TEXT) == "/choose_sense"
+    assert DomainTermNormalizer.fingerprint_addon({})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my ophthalmologist says my iop is 24", {("iop_sense", "eye"), ("acronym", "iop")}),
+        ("when is the ipo", {("iop_sense", "stock")}),
+        ("php laravel question", {("php_sense", "programming"), ("acronym", "php")}),
+        ("what is iop", {("acronym", "iop")}),
+        ("my biopsy results", set()),
+    ],
+)
+def test_sense_tagger_emits_entities(spacy_parts, storage, context, text, expected):
+    tagger = build(SenseTagger, storage, context, {"cues_file": "bot/data/sense_cues.yml"})
+    message = tagger.process([parse(spacy_parts, text)], spacy_parts[1])[0]
+    assert {(e["entity"], e["value"]) for e in message.get("entities", [])} == expected
+    assert SenseTagger.fingerprint_addon({"cues_file": "bot/data/sense_cues.yml"})
+
+
+def test_safety_guard_overrides_the_intent_and_the_ranking(storage, context):
+    guard = build(SafetyGuard, storage, context)
+    ranked = [{"name": "faq", "confidence": 1.0}, {"name": "crisis", "confidence": 0.05}]
+    at_risk = Message({TEXT: "i want to kill myself", "intent": ranked[0], "intent_ranking": ranked})
+    mention = Message({TEXT: "does iop help people after a suicide attempt", "intent": {"name": "crisis",
+                       "confidence": 0.6}, "intent_ranking": [{"name": "crisis", "confidence": 0.6}, ranked[0]]})
+    ordinary = Message({TEXT: "how much does iop cost", "intent": ranked[0], "intent_ranking": ranked})
+    guard.process([at_risk, mention, ordinary])
+    assert at_risk.get("intent") == {"name": "crisis", "confidence": 1.0}
+    assert at_risk.get("intent_ranking")[0]["name"] == "crisis"
+    assert all(r["confidence"] <= 0.5 for r in at_risk.get("intent_ranking")[1:]), "no near tie for the fallback"
+    assert mention.get("intent")["name"] == "faq"
+    assert ("safety", "mention") in {(e["entity"], e["value"]) for e in mention.get("entities", [])}
+    assert ordinary.get("intent")["name"] == "faq" and not ordinary.get("entities")
