@@ -19,7 +19,7 @@ ACRONYM_KEYS = {"what_is_iop"}
 SENSE_INTENTS = {"iop_eye": "eye", "iop_stock": "stock"}
 OTHER_KEY_INTENTS = {"iop_eye", "iop_stock", "php_programming", "human_handoff", "medical_advice"}
 
-# Did-you-mean thresholds (see README, "How answers are chosen").
+# Did-you-mean thresholds (see README, "How a message is understood").
 MIN_SELECTOR_CONFIDENCE = 0.5
 MIN_SELECTOR_MARGIN = 0.2
 MIN_CANDIDATE_SCORE = 0.08

@@ -101,8 +101,10 @@ class Assistant:
             "IOP_HOST": self.host,
             "IOP_PORT": str(self.port),
             "IOP_TRACKER_DB": str(self.settings.tracker_db),
-            # Sanic refuses larger bodies itself (413) before reading them whole
-            "SANIC_REQUEST_MAX_SIZE": str(self.settings.max_body_bytes),
+            # Sanic's own ceiling for any body. Rasa's calls to the action guard carry the
+            # whole tracker and domain, so it is far above the visitor channels' cap
+            # (limits.max_body_bytes, enforced by each channel: 413).
+            "SANIC_REQUEST_MAX_SIZE": str(16 * 1024 * 1024),
             "IOP_ACTION_GUARD_KEY": guard_key,
             "IOP_ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
         }

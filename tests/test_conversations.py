@@ -30,7 +30,9 @@ def test_conversation(client, sender, conversation):
         assert all(m.get("text") for m in last.messages), "every reply has text"
 
 
-AMBIGUOUS = ["program money plan", "iop php weeks", "insurance therapy family", "cost group plan", "week family program"]
+# Fragments mixing two topics; at least one of them is unsure with any reasonable model.
+AMBIGUOUS = ["detox php", "the group and the plan", "school and insurance", "program money plan", "iop php weeks",
+             "insurance therapy family", "cost group plan", "week family program", "group or individual"]
 
 
 def test_did_you_mean_then_choice(client, sender):

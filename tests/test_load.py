@@ -12,7 +12,7 @@ pytestmark = pytest.mark.live
 def test_fifty_concurrent_conversations(assistant):
     rasa = assistant.processes[-1].pid
     before = load.rss_mb(rasa)
-    result = load.run(assistant.url, conversations=50, seconds=30, pause=1.0)
+    result = load.run(assistant.url, conversations=50, seconds=30, pause=1.5)
     after = load.rss_mb(rasa)
     report("load", result.summary())
     report("load", f"Rasa server memory: {before:.0f} MB before, {after:.0f} MB after")

@@ -145,6 +145,8 @@ class TwilioSMSInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > load_settings().max_body_bytes:
+                return response.text("request body too large", status=413)
             # keep blank values: Twilio signs "Body=" of a photo-only message too
             form = urllib.parse.parse_qs((request.body or b"").decode("utf-8", "replace"), keep_blank_values=True)
             params = {key: values[0] for key, values in form.items()}
