@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -37,7 +38,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     REST:      curl -s {assistant.url}/webhooks/rest/webhook -d '{{"sender":"me","message":"how long does IOP last"}}'
     Terminal:  make shell        Stop: Ctrl-C
 """, flush=True)
+        parent = os.getppid()
         while not stopping and all(p.poll() is None for p in assistant.processes):
+            if os.getppid() != parent:  # make was killed without passing the signal on
+                break
             time.sleep(0.5)
     except (RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -84,3 +84,14 @@ def test_safety_guard_overrides_the_intent_and_the_ranking(storage, context):
     assert mention.get("intent")["name"] == "faq"
     assert ("safety", "mention") in {(e["entity"], e["value"]) for e in mention.get("entities", [])}
     assert ordinary.get("intent")["name"] == "faq" and not ordinary.get("entities")
+
+
+def test_safety_guard_keeps_a_confident_classifier_crisis_and_drops_an_unsure_one(storage, context):
+    guard = build(SafetyGuard, storage, context)
+    sure = Message({TEXT: "everything feels pointless and dark", "intent": {"name": "crisis", "confidence": 0.95},
+                    "intent_ranking": [{"name": "crisis", "confidence": 0.95}, {"name": "faq", "confidence": 0.03}]})
+    unsure = Message({TEXT: "i'm dying to know the price", "intent": {"name": "crisis", "confidence": 0.5},
+                      "intent_ranking": [{"name": "crisis", "confidence": 0.5}, {"name": "faq", "confidence": 0.4}]})
+    guard.process([sure, unsure])
+    assert sure.get("intent")["name"] == "crisis"
+    assert unsure.get("intent")["name"] == "faq"

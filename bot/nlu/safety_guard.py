@@ -26,9 +26,14 @@ CRISIS = "crisis"
 class SafetyGuard(GraphComponent):
     """Forces the crisis intent for at-risk messages; marks topic mentions."""
 
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.min_classifier_confidence = float(config["min_classifier_confidence"])
+
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {}
+        # DIET's crisis intent is a second net for wording the lexicon misses; below this
+        # confidence, with the lexicon seeing no risk, it is an everyday idiom ("dying to know").
+        return {"min_classifier_confidence": 0.8}
 
     @classmethod
     def create(
@@ -38,7 +43,7 @@ class SafetyGuard(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "SafetyGuard":
-        return cls()
+        return cls(config)
 
     @staticmethod
     def required_packages() -> list[str]:
@@ -60,6 +65,9 @@ class SafetyGuard(GraphComponent):
                 if (message.get(INTENT) or {}).get("name") == CRISIS:
                     _demote_crisis(message)  # the classifier's second net, overruled by the guard
                 _add_entity(message, "mention", len(text))
+            elif (message.get(INTENT) or {}).get("name") == CRISIS:
+                if float(message.get(INTENT).get("confidence") or 0) < self.min_classifier_confidence:
+                    _demote_crisis(message)
         return messages
 
 
