@@ -87,8 +87,11 @@ def test_safety_guard_overrides_the_intent_and_the_ranking(storage, context):
 
 
 def test_safety_guard_keeps_a_confident_classifier_crisis_and_drops_an_unsure_one(storage, context):
+    from bot.safety import assess
+
     guard = build(SafetyGuard, storage, context)
-    sure = Message({TEXT: "everything feels pointless and dark", "intent": {"name": "crisis", "confidence": 0.95},
+    assert assess("nothing matters and the fog never lifts") is None  # only the classifier sees the risk
+    sure = Message({TEXT: "nothing matters and the fog never lifts", "intent": {"name": "crisis", "confidence": 0.95},
                     "intent_ranking": [{"name": "crisis", "confidence": 0.95}, {"name": "faq", "confidence": 0.03}]})
     unsure = Message({TEXT: "i'm dying to know the price", "intent": {"name": "crisis", "confidence": 0.5},
                       "intent_ranking": [{"name": "crisis", "confidence": 0.5}, {"name": "faq", "confidence": 0.4}]})
