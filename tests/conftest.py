@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -12,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bot.server import free_port  # noqa: F401 - used by the tests too
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -33,12 +34,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section(section)
         for line in lines:
             terminalreporter.write_line(line)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def answer_key(response_name: str | None) -> str | None:
