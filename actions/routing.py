@@ -47,7 +47,7 @@ class Parse:
     entities: dict[str, str]
 
     @classmethod
-    def from_latest_message(cls, message: dict[str, Any]) -> "Parse":
+    def from_latest_message(cls, message: dict[str, Any]) -> Parse:
         intent = message.get("intent") or {}
         selector = (message.get("response_selector") or {}).get(FAQ) or {}
         ranking = [
@@ -61,7 +61,9 @@ class Parse:
             text=message.get("text") or "",
             intent=intent.get("name") or "",
             intent_confidence=float(intent.get("confidence") or 0.0),
-            intent_ranking=[(r["name"], float(r.get("confidence") or 0.0)) for r in message.get("intent_ranking") or []],
+            intent_ranking=[
+                (r["name"], float(r.get("confidence") or 0.0)) for r in message.get("intent_ranking") or []
+            ],
             selector_ranking=ranking,
             entities=entities,
         )
@@ -190,7 +192,8 @@ def decide(
             key = parse.selector_ranking[0][0]  # a treatment cue outweighs the classifier's guess
         else:
             sense = SENSE_INTENTS[parse.intent]
-            return Decision([f"utter_{SENSE_ANSWERS[sense]}"], {"iop_sense": sense, "pending_answer": None, "misses": 0.0})
+            slots = {"iop_sense": sense, "pending_answer": None, "misses": 0.0}
+            return Decision([f"utter_{SENSE_ANSWERS[sense]}"], slots)
 
     sense = cue or remembered
     if sense is None and key in ACRONYM_KEYS and parse.entities.get("acronym") == "iop":

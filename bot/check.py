@@ -51,7 +51,8 @@ def check_phrasings(content: Content) -> list[str]:
             seen[_norm(example)].add(key)
     for text, keys in sorted(seen.items()):
         if len(keys) > 1:
-            problems.append(f"the phrasing '{text}' is under several answers ({', '.join(sorted(keys))}): keep it under one")
+            answers = ", ".join(sorted(keys))
+            problems.append(f"the phrasing '{text}' is under several answers ({answers}): keep it under one")
     return problems
 
 

@@ -113,7 +113,7 @@ class Assistant:
                 "--port", str(self.port), "--cors", *self.settings.allowed_origins, *self.extra_args]
         self._spawn("rasa", args, env)
 
-    def start(self) -> "Assistant":
+    def start(self) -> Assistant:
         write_credentials(self.settings, STATE / f"credentials-{self.port}.yml")  # fails early if SMS lacks secrets
         self.start_actions()
         self.start_rasa()

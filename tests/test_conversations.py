@@ -14,7 +14,9 @@ pytestmark = pytest.mark.live
 
 def _matches(got: list[str | None], expected: list[str]) -> bool:
     """ "*" is any answer; "a|b" is either (e.g. the eye answer or the medical-advice boundary)."""
-    return len(got) == len(expected) and all(e == "*" and g or g in e.split("|") for g, e in zip(got, expected))
+    if len(got) != len(expected):
+        return False
+    return all(e == "*" and g or g in e.split("|") for g, e in zip(got, expected, strict=True))
 
 
 @pytest.mark.parametrize("conversation", CONVERSATIONS, ids=[c["name"] for c in CONVERSATIONS])

@@ -24,7 +24,7 @@ def test_every_at_risk_message_gets_the_crisis_response_first_and_only(client):
     texts = [line.strip() for line in (DATA / "crisis_at_risk.txt").read_text().splitlines() if line.strip()]
     assert len(texts) >= 120
     results = first_keys(client, texts)
-    missed = [(t, k) for t, k in zip(texts, results) if k != ["crisis"]]
+    missed = [(t, k) for t, k in zip(texts, results, strict=True) if k != ["crisis"]]
     report("crisis", f"crisis recall: {1 - len(missed) / len(texts):.3f} ({len(texts) - len(missed)}/{len(texts)})")
     assert not missed
 
@@ -34,8 +34,9 @@ def test_topic_mentions_get_their_answer_and_the_resources_line(client):
     assert len(cases) >= 40
     results = first_keys(client, [c["text"] for c in cases])
     with_resources = [k for k in results if k and k[-1] == "crisis_resources" and len(k) == 2]
-    right_key = [c for c, k in zip(cases, results) if k and k[0] == c["key"] and k[-1] == "crisis_resources"]
-    wrong = [(c["text"], c["key"], k) for c, k in zip(cases, results) if k[-1:] != ["crisis_resources"]]
+    pairs = list(zip(cases, results, strict=True))
+    right_key = [c for c, k in pairs if k and k[0] == c["key"] and k[-1] == "crisis_resources"]
+    wrong = [(c["text"], c["key"], k) for c, k in pairs if k[-1:] != ["crisis_resources"]]
     report("crisis", f"topic mentions answered + resources line: {len(with_resources)}/{len(cases)}; "
                      f"with the expected answer key too: {len(right_key)}/{len(cases)}")
     assert not wrong, wrong
@@ -48,7 +49,7 @@ def test_ordinary_questions_rarely_raise_a_crisis(client):
     texts += [line.strip() for line in (DATA / "crisis_ordinary.txt").read_text().splitlines() if line.strip()]
     assert len(texts) >= 300
     results = first_keys(client, texts)
-    raised = [t for t, k in zip(texts, results) if "crisis" in k]
+    raised = [t for t, k in zip(texts, results, strict=True) if "crisis" in k]
     rate = len(raised) / len(texts)
     report("crisis", f"crisis false-positive rate on {len(texts)} ordinary messages: {rate:.3%} {raised[:5]}")
     assert rate < 0.02

@@ -150,7 +150,8 @@ def test_gsm_text(text, expected):
 
 
 def test_format_reply_numbers_buttons_and_caps_length():
-    reply = sms.format_reply([{"text": "Which?", "buttons": [{"title": "A", "payload": "/a"}, {"title": "B", "payload": "/b"}]}])
+    buttons = [{"title": "A", "payload": "/a"}, {"title": "B", "payload": "/b"}]
+    reply = sms.format_reply([{"text": "Which?", "buttons": buttons}])
     assert reply == "Which?\n\nReply 1 or 2:\n1. A\n2. B"
     assert len(sms.format_reply([{"text": "x " * 2000}])) <= sms.MAX_SMS_CHARS
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 EMPTY = "/empty_message"
 TOO_LONG = "/too_long"
@@ -23,7 +24,8 @@ _INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 def clean_text(raw: str) -> str:
     """NFC-normalised text without control/format characters, whitespace collapsed."""
     text = unicodedata.normalize("NFC", raw)
-    text = "".join(" " if ch in "\t\n\r" else ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) not in _INVISIBLE)
+    kept = (ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) not in _INVISIBLE)
+    text = "".join(" " if ch in "\t\n\r" else ch for ch in kept)
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -17,7 +17,8 @@ import os
 import unicodedata
 import urllib.parse
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -87,7 +88,8 @@ def format_reply(messages: list[dict[str, Any]]) -> str:
         if buttons:
             numbers = [str(i) for i in range(1, len(buttons) + 1)]
             how = f"Reply {', '.join(numbers[:-1])} or {numbers[-1]}:" if len(numbers) > 1 else "Reply 1:"
-            parts.append("\n".join([how, *(f"{n}. {b.get('title', '')}" for n, b in zip(numbers, buttons))]))
+            choices = (f"{n}. {b.get('title', '')}" for n, b in zip(numbers, buttons, strict=True))
+            parts.append("\n".join([how, *choices]))
     body = to_gsm_text("\n\n".join(parts))
     return body if len(body) <= MAX_SMS_CHARS else body[: MAX_SMS_CHARS - 3].rstrip() + "..."
 

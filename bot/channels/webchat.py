@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
@@ -194,7 +195,7 @@ class WebChatInput(SocketIOInput):
         return webhook
 
 
-def _rate_limited_text(webhook: "_WidgetBlueprint") -> str:
+def _rate_limited_text(webhook: _WidgetBlueprint) -> str:
     """The domain's utter_rate_limited, sent without running the model."""
     agent = webhook.ctx.app.ctx.agent
     variations = agent.domain.responses.get("utter_rate_limited") or [{"text": "Please slow down a little."}]

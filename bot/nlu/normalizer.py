@@ -33,7 +33,7 @@ class DomainTermNormalizer(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "DomainTermNormalizer":
+    ) -> DomainTermNormalizer:
         return cls()
 
     @staticmethod

@@ -42,7 +42,7 @@ class SafetyGuard(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SafetyGuard":
+    ) -> SafetyGuard:
         return cls(config)
 
     @staticmethod
@@ -65,10 +65,14 @@ class SafetyGuard(GraphComponent):
                 if (message.get(INTENT) or {}).get("name") == CRISIS:
                     _demote_crisis(message)  # the classifier's second net, overruled by the guard
                 _add_entity(message, "mention", len(text))
-            elif (message.get(INTENT) or {}).get("name") == CRISIS:
-                if float(message.get(INTENT).get("confidence") or 0) < self.min_classifier_confidence:
-                    _demote_crisis(message)
+            elif _is_unsure_crisis(message, self.min_classifier_confidence):
+                _demote_crisis(message)
         return messages
+
+
+def _is_unsure_crisis(message: Message, min_confidence: float) -> bool:
+    intent = message.get(INTENT) or {}
+    return intent.get("name") == CRISIS and float(intent.get("confidence") or 0) < min_confidence
 
 
 def _promote(message: Message, name: str) -> None:

@@ -44,7 +44,7 @@ class SenseTagger(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SenseTagger":
+    ) -> SenseTagger:
         return cls(config)
 
     @staticmethod
