@@ -133,7 +133,7 @@ def test_flooding_gets_the_rate_limited_reply(assistant):
 
 
 def test_widget_files_are_served_with_a_strict_policy(assistant):
-    for path in ("/chat/", "/chat/widget.js", "/chat/widget.css", "/chat/vendor/socket.io.min.js"):
+    for path in ("/chat/", "/chat/widget.js", "/chat/widget.css", "/chat/demo.css", "/chat/vendor/socket.io.min.js"):
         with urllib.request.urlopen(assistant.url + path, timeout=10) as reply:
             assert reply.status == 200
             assert "default-src 'self'" in reply.headers["Content-Security-Policy"]

@@ -58,9 +58,12 @@ def open_demo(context, assistant):
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    csp: list[str] = []
+    page.on("console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(assistant.url + "/chat/")
     wait_for_response(page, "utter_greet")
     page.dialogs = dialogs  # type: ignore[attr-defined]
+    page.csp_violations = csp  # type: ignore[attr-defined]
     return page
 
 
@@ -90,6 +93,7 @@ def test_ask_click_reload_and_history(context, assistant):
     second_tab.goto(assistant.url + "/chat/")
     second_tab.locator(".iopchat-msg").nth(shown - 1).wait_for(timeout=30_000)
     assert second_tab.locator(".iopchat-msg").count() == shown, "a new tab shows the same conversation"
+    assert page.csp_violations == []  # type: ignore[attr-defined]
 
 
 def test_html_and_markdown_are_shown_as_text(context, assistant):

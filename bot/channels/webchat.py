@@ -38,6 +38,7 @@ WIDGET_DIR = ROOT / "bot" / "widget"
 STATIC = {
     "widget.js": (WIDGET_DIR / "widget.js", "application/javascript"),
     "widget.css": (WIDGET_DIR / "widget.css", "text/css"),
+    "demo.css": (WIDGET_DIR / "demo.css", "text/css"),
     "vendor/socket.io.min.js": (ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
                                 "application/javascript"),
 }
