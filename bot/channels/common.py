@@ -15,15 +15,17 @@ def conversation_id(channel: str, sender: str) -> str:
     return f"{channel}:{sender}"
 
 
-async def text_for_rasa(request: Request, conversation: str, raw: Any) -> str:
+async def prepare_text(store: Any, conversation: str, raw: Any) -> str:
     """Apply input hygiene, knowing which buttons the bot offered in its last turn."""
-    offered: list[dict[str, Any]] = []
-    agent = getattr(request.app.ctx, "agent", None)
-    if agent is not None and agent.tracker_store is not None:
-        tracker = await agent.tracker_store.retrieve(conversation)
-        if tracker is not None:
-            offered = hygiene.offered_buttons(tracker.events)
+    tracker = await store.retrieve(conversation) if store is not None else None
+    offered = hygiene.offered_buttons(tracker.events) if tracker is not None else []
     return hygiene.prepare(raw, offered, load_settings().max_message_chars)
+
+
+async def text_for_rasa(request: Request, conversation: str, raw: Any) -> str:
+    """``prepare_text`` with the store of the app that received ``request``."""
+    agent = getattr(request.app.ctx, "agent", None)
+    return await prepare_text(agent.tracker_store if agent is not None else None, conversation, raw)
 
 
 class NamedResponseCollector(CollectingOutputChannel):

@@ -27,8 +27,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import privacy
-from bot.channels import hygiene
-from bot.channels.common import conversation_id
+from bot.channels.common import conversation_id, prepare_text
 from bot.channels.limits import RateLimiter
 from bot.settings import ROOT
 from bot.settings import load as load_settings
@@ -177,9 +176,7 @@ class WebChatInput(SocketIOInput):
                                room=sid)
                 return
             raw = data.get("message") if isinstance(data, dict) else None
-            tracker = await store().retrieve(conversation_id(CHANNEL, session)) if store() else None
-            offered = hygiene.offered_buttons(tracker.events) if tracker else []
-            text = hygiene.prepare(raw, offered, settings.max_message_chars)
+            text = await prepare_text(store(), conversation_id(CHANNEL, session), raw)
             if isinstance(raw, str) and text == raw.strip() and not text.startswith("/"):
                 await sio.emit("user_echo", {"text": text}, room=session, skip_sid=sid)
             await say(session, text)
