@@ -12,18 +12,19 @@ export PYTHONDONTWRITEBYTECODE := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-# Everything that changes the trained model. Rasa's own fingerprint misses files
-# our components read, so the components hash those too (fingerprint_addon).
-TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu bot/data -name '*.yml' -o -name '*.py' 2>/dev/null) \
-                bot/normalize.py bot/senses.py bot/safety.py
+# What may change the trained model. make only decides whether to call `rasa train`;
+# Rasa's fingerprint (with our training components' fingerprint_addon, which hashes
+# their modules and word lists) decides which steps really retrain.
+TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu bot/data -name '*.yml' -o -name '*.py' 2>/dev/null)
+UNIT    := -m "not live and not browser and not model"
 
-.PHONY: help setup spacy model run shell check test test-deps bench clean
+.PHONY: help setup spacy model run shell check test test-unit test-deps bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python
-	@echo "==> Creating the virtualenv in $(VENV) (Python 3.8-3.10; Rasa 3.6 needs it)"
+	@echo "==> Creating the virtualenv in $(VENV) (Python 3.10; Rasa 3.6 needs it)"
 	@py=$$(scripts/find-python) && echo "    using $$py" && "$$py" -m venv $(VENV)
 	@echo "==> Installing pinned dependencies (first time: a few minutes)"
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off -q --upgrade pip "setuptools<71" wheel
@@ -57,8 +58,12 @@ check: setup ## check the content: every key answered, enough phrasings, no dupl
 test-deps: setup ## install what the browser tests need (Debian chromium, npm packages)
 	@scripts/install-test-deps
 
-test: setup $(MODEL) test-deps ## run the whole test suite
-	$(PY) -m pytest
+test-unit: setup ## the fast tier: every test that needs no trained model, browser or server
+	$(PY) -m pytest $(UNIT)
+
+test: setup $(MODEL) test-deps ## run the whole test suite: the fast tier, then the live one
+	$(PY) -m pytest $(UNIT)
+	$(PY) -m pytest -m "live or browser or model"
 
 bench: setup $(MODEL) ## measure latency, throughput and memory; writes bench/report.md
 	$(PY) -m bench.run

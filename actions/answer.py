@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import routing
 from actions.phrasings import fuzzy_candidates
+from bot import content
 
 
 class ActionAnswer(Action):
@@ -21,22 +22,21 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         responses: dict[str, Any] = domain.get("responses") or {}
-        faq_keys = {name.split("/", 1)[1] for name in responses if name.startswith(f"utter_{routing.FAQ}/")}
+        faq_keys = set(content.faq_keys())
         parse = routing.Parse.from_latest_message(tracker.latest_message or {})
         slots = {name: tracker.get_slot(name) for name in ("iop_sense", "pending_answer", "misses")}
         unsure = parse.intent == "nlu_fallback" or routing.is_unsure(parse)
-        extra = fuzzy_candidates(parse.text) if unsure else None
-        decision = routing.decide(parse, slots, faq_keys, extra)
+        near_phrasings = fuzzy_candidates(parse.text) if unsure else None
+        decision = routing.decide(parse, slots, faq_keys, near_phrasings)
 
         for name in decision.responses:
             if name not in responses:  # Rasa would drop a misspelt name silently
                 raise KeyError(f"response {name!r} is not in the domain")
-            extra: dict[str, Any] = {}
             if name == "utter_did_you_mean":
-                extra["buttons"] = [
-                    {"title": _title(responses, b["key"]), "payload": b["payload"]} for b in decision.buttons
-                ]
-            dispatcher.utter_message(response=name, **extra)
+                buttons = [{"title": _title(responses, b["key"]), "payload": b["payload"]} for b in decision.buttons]
+                dispatcher.utter_message(response=name, buttons=buttons)
+            else:
+                dispatcher.utter_message(response=name)
         return [SlotSet(name, value) for name, value in decision.slots.items()]
 
 

@@ -5,7 +5,6 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from actions.routing import OTHER_KEY_INTENTS
 from bot import content
 
 MIN_SCORE = 75  # token_sort_ratio: only near-identical wording (typos) counts
@@ -13,7 +12,7 @@ MIN_SCORE = 75  # token_sort_ratio: only near-identical wording (typos) counts
 
 @lru_cache(maxsize=1)
 def _index() -> tuple[list[str], list[str]]:
-    offerable = set(content.FAQ_KEYS) | OTHER_KEY_INTENTS  # what a did-you-mean may offer
+    offerable = set(content.faq_keys()) | content.OFFERABLE_INTENT_KEYS  # what a did-you-mean may offer
     texts, keys = [], []
     for key, examples in content.load().phrasings.items():
         if key not in offerable:

@@ -10,16 +10,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-FAQ = "faq"
+from bot.content import FAQ_INTENT as FAQ
+from bot.content import OFFERABLE_INTENT_KEYS
+
 SENSE_ORDER = ("treatment", "eye", "stock")  # the order of utter_ask_iop_sense's buttons
 SENSE_ANSWERS = {"eye": "iop_eye", "stock": "iop_stock"}
 # Keys whose question hinges on what the acronym means: asked about when no sense is known.
 ACRONYM_KEYS = {"what_is_iop"}
-# Intents answered by the router besides faq/<key>; their key is the intent's name.
-SENSE_INTENTS = {"iop_eye": "eye", "iop_stock": "stock"}
-OTHER_KEY_INTENTS = {"iop_eye", "iop_stock", "php_programming", "human_handoff", "medical_advice"}
+SENSE_INTENTS = {"iop_eye": "eye", "iop_stock": "stock"}  # intents that name a sense of their own
+# Responses that ask instead of answering: they leave the pending question and the miss count alone
+# (the did-you-mean branch sets the count itself).
+ASKING = {"utter_ask_iop_sense", "utter_did_you_mean", "utter_ask_rephrase"}
 
-# Did-you-mean thresholds (see README, "How a message is understood").
+# Did-you-mean thresholds, chosen on the development set (tests/data/dev/).
 MIN_SELECTOR_CONFIDENCE = 0.5
 MIN_SELECTOR_MARGIN = 0.2
 MIN_CANDIDATE_SCORE = 0.08
@@ -110,7 +113,7 @@ def _candidates(parse: Parse, faq_keys: set[str]) -> list[tuple[str, float]]:
         if key in faq_keys:
             scores[key] = max(scores.get(key, 0.0), p_faq * conf)
     for name, conf in parse.intent_ranking:
-        if name in OTHER_KEY_INTENTS:
+        if name in OFFERABLE_INTENT_KEYS:
             scores[name] = max(scores.get(name, 0.0), conf)
     return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
@@ -146,6 +149,15 @@ def decide(
     extra_candidates: dict[str, float] | None = None,
 ) -> Decision:
     """The router: the answer for the latest message, given the remembered slots."""
+    return _finish(_route(parse, slots, faq_keys, extra_candidates), parse)
+
+
+def _route(
+    parse: Parse,
+    slots: dict[str, Any],
+    faq_keys: set[str],
+    extra_candidates: dict[str, float] | None,
+) -> Decision:
     pending = slots.get("pending_answer")
     remembered = slots.get("iop_sense")  # already updated from this message's cue by Rasa
     cue = parse.entities.get("iop_sense")
@@ -153,10 +165,7 @@ def decide(
         cue = "treatment"  # suicide, self-harm or overdose: never about eye pressure or stocks
 
     if parse.intent == "choose_answer" and parse.entities.get("answer_key"):
-        key = parse.entities["answer_key"]
-        decision = answer_in_sense(key, None, faq_keys)
-        decision.slots.update({"misses": 0.0, "pending_answer": None})
-        return _with_resources(decision, parse)
+        return answer_in_sense(parse.entities["answer_key"], None, faq_keys)
 
     if parse.intent == "choose_sense" and not pending:
         # a reply to a question never asked: read it as a question of its own
@@ -167,24 +176,22 @@ def decide(
         if sense is None:
             return Decision(["utter_ask_iop_sense"])
         decision = answer_in_sense(pending or "what_is_iop", sense, faq_keys)
-        decision.slots.update({"iop_sense": sense, "pending_answer": None, "misses": 0.0})
+        decision.slots["iop_sense"] = sense
         return decision
 
     # a clear cue for another sense decides before any doubt about the FAQ answer
     if parse.entities.get("php_sense") == "programming":
-        return Decision(["utter_php_programming"], {"pending_answer": None, "misses": 0.0})
+        return Decision(["utter_php_programming"])
     if cue in SENSE_ANSWERS and parse.intent not in {"out_of_scope", "human_handoff"}:
-        return Decision([f"utter_{SENSE_ANSWERS[cue]}"], {"iop_sense": cue, "pending_answer": None, "misses": 0.0})
+        return Decision([f"utter_{SENSE_ANSWERS[cue]}"], {"iop_sense": cue})
 
     if parse.intent == "nlu_fallback" or is_unsure(parse):
         if parse.entities.get("acronym") == "iop" and cue is None and remembered is None:
             return Decision(["utter_ask_iop_sense"], {"pending_answer": "what_is_iop"})  # "iop??"
-        decision = did_you_mean(parse, faq_keys, slots.get("misses") or 0.0, extra_candidates)
-        decision.slots.setdefault("pending_answer", None)
-        return _with_resources(decision, parse)
+        return did_you_mean(parse, faq_keys, slots.get("misses") or 0.0, extra_candidates)
 
     if parse.intent in {"out_of_scope", "medical_advice"}:
-        return Decision([f"utter_{parse.intent}"], {"pending_answer": None, "misses": 0.0})
+        return Decision([f"utter_{parse.intent}"])
 
     key = parse.selector_ranking[0][0] if parse.intent == FAQ and parse.selector_ranking else parse.intent
     if parse.intent in SENSE_INTENTS:
@@ -192,19 +199,22 @@ def decide(
             key = parse.selector_ranking[0][0]  # a treatment cue outweighs the classifier's guess
         else:
             sense = SENSE_INTENTS[parse.intent]
-            slots = {"iop_sense": sense, "pending_answer": None, "misses": 0.0}
-            return Decision([f"utter_{SENSE_ANSWERS[sense]}"], slots)
+            return Decision([f"utter_{SENSE_ANSWERS[sense]}"], {"iop_sense": sense})
 
     sense = cue or remembered
     if sense is None and key in ACRONYM_KEYS and parse.entities.get("acronym") == "iop":
         return Decision(["utter_ask_iop_sense"], {"pending_answer": key})
-    decision = answer_in_sense(key, sense, faq_keys)
-    decision.slots.update({"pending_answer": None, "misses": 0.0})
-    return _with_resources(decision, parse)
+    return answer_in_sense(key, sense, faq_keys)
 
 
-def _with_resources(decision: Decision, parse: Parse) -> Decision:
-    """A question that mentions suicide, self-harm or overdose also gets the crisis line."""
-    if parse.entities.get("safety") == "mention":
+def _finish(decision: Decision, parse: Parse) -> Decision:
+    """The one exit: an answer clears the pending question and the miss count, and a question
+    that mentions suicide, self-harm or overdose also gets the crisis resources line."""
+    first = decision.responses[0] if decision.responses else None
+    if first != "utter_ask_iop_sense":
+        decision.slots.setdefault("pending_answer", None)
+    if first not in ASKING:
+        decision.slots.setdefault("misses", 0.0)
+    if parse.entities.get("safety") == "mention" and "utter_crisis_resources" not in decision.responses:
         decision.responses.append("utter_crisis_resources")
     return decision

@@ -46,8 +46,8 @@ def reply_latency(url: str, samples: int = 100) -> list[float]:
 
 
 def main() -> None:
-    os.environ.setdefault("IOP_RATE_PER_ADDRESS", "1000000")
-    os.environ.setdefault("IOP_RATE_PER_CONVERSATION", "1000000")
+    os.environ.setdefault("IOP_MESSAGES_PER_MINUTE_PER_ADDRESS", "1000000")
+    os.environ.setdefault("IOP_MESSAGES_PER_MINUTE_PER_CONVERSATION", "1000000")
     os.environ["IOP_TRACKER_DB"] = str(Path("/tmp") / f"iop-bench-{os.getpid()}.db")
     settings_module.load.cache_clear()
     lines = [f"# Benchmark report ({time.strftime('%Y-%m-%d %H:%M')})", "",

@@ -5,7 +5,15 @@ import re
 from collections import defaultdict
 
 from bot import content as content_module
-from bot.content import CHAT_LIMIT, FAQ_KEYS, INTENT_KEYS, MIN_PHRASINGS, RESPONSE_ONLY_KEYS, SMS_LIMIT, Content
+from bot.content import (
+    CHAT_LIMIT,
+    INTENT_KEYS,
+    MIN_PHRASINGS,
+    OFFERABLE_INTENT_KEYS,
+    RESPONSE_ONLY_KEYS,
+    SMS_LIMIT,
+    Content,
+)
 
 # intents whose phrasings are not answers of their own (replies to a question, yes/no)
 HELPER_INTENTS = {"choose_sense", "affirm", "deny"}
@@ -17,12 +25,13 @@ def _norm(text: str) -> str:
 
 def check_responses(content: Content) -> list[str]:
     problems = []
-    for key in (*FAQ_KEYS, *sorted(INTENT_KEYS), *sorted(RESPONSE_ONLY_KEYS)):
-        name = f"utter_{content_module.FAQ_INTENT}/{key}" if key in FAQ_KEYS else f"utter_{key}"
+    faq_keys = content.faq_keys
+    for key in (*faq_keys, *sorted(INTENT_KEYS), *sorted(RESPONSE_ONLY_KEYS)):
+        name = content.response_name(key)
         if name not in content.responses:
-            where = "data/nlu/faq/*.yml" if key in FAQ_KEYS else "domain.yml"
+            where = "data/nlu/faq/*.yml" if key in faq_keys else "domain.yml"
             problems.append(f"answer '{key}' has no response: add '{name}' to {where}")
-    for key in (*FAQ_KEYS, "iop_eye", "iop_stock", "php_programming", "human_handoff", "medical_advice"):
+    for key in (*faq_keys, *sorted(OFFERABLE_INTENT_KEYS)):
         if f"utter_title_{key}" not in content.responses:
             problems.append(f"answer '{key}' has no button title: add 'utter_title_{key}' to domain.yml")
     for name, variations in content.responses.items():
@@ -41,7 +50,7 @@ def check_responses(content: Content) -> list[str]:
 
 def check_phrasings(content: Content) -> list[str]:
     problems = []
-    for key in (*FAQ_KEYS, *sorted(INTENT_KEYS - {"crisis"}), "crisis", *sorted(HELPER_INTENTS)):
+    for key in (*content.faq_keys, *sorted(INTENT_KEYS - {"crisis"}), "crisis", *sorted(HELPER_INTENTS)):
         count = len(content.phrasings.get(key, []))
         if count < MIN_PHRASINGS:
             problems.append(f"answer '{key}' has {count} training phrasings: it needs at least {MIN_PHRASINGS}")

@@ -1,6 +1,8 @@
 """The answer keys and where their wording lives, read from the project's data files.
 
-Used by the content check (``python -m bot check``), the did-you-mean offer and
+The one source of truth for keys: the treatment answers (``faq/<key>``) are read
+from the data, the few other kinds are named once here. Used by the content check
+(``python -m bot check``), the router, the did-you-mean offer, the benchmarks and
 the tests, so that all of them agree on what the keys are.
 """
 from __future__ import annotations
@@ -19,20 +21,15 @@ MIN_PHRASINGS = 12
 CHAT_LIMIT = 600
 SMS_LIMIT = 320
 
-# The treatment-program answers (retrieval intent faq/<key>, response utter_faq/<key>).
-FAQ_KEYS = (
-    "what_is_iop", "iop_conditions", "iop_what_to_expect", "iop_schedule", "iop_duration", "iop_cost",
-    "iop_insurance", "iop_vs_php", "iop_vs_inpatient", "iop_vs_outpatient", "what_is_php",
-    "what_is_outpatient", "inpatient_vs_residential", "levels_of_care", "work_school", "how_to_start",
-    "choosing_program", "family_involvement", "individual_therapy", "group_therapy", "iop_anxiety",
-    "drug_testing", "relapse", "after_iop", "sober_living", "detox", "treatment_plan", "treatment_team",
-    "twelve_step", "billing_codes", "overnight",
-)
 # Keys answered through their own intent rather than the faq retrieval intent.
 INTENT_KEYS = {
     "greet", "goodbye", "thanks", "bot_challenge", "help", "out_of_scope", "human_handoff",
     "medical_advice", "crisis", "iop_eye", "iop_stock", "php_programming",
 }
+# Intent-answered keys that a did-you-mean offer may propose (each has an utter_title_<key>).
+OFFERABLE_INTENT_KEYS = frozenset({"iop_eye", "iop_stock", "php_programming", "human_handoff", "medical_advice"})
+# Small talk: answered by a rule, never offered.
+CONVERSATION_KEYS = frozenset({"greet", "goodbye", "thanks", "bot_challenge", "help"})
 # Responses that have no intent of their own: sent by actions, rules or channels.
 RESPONSE_ONLY_KEYS = {
     "ask_iop_sense", "crisis_resources", "did_you_mean", "ask_rephrase", "default",
@@ -44,6 +41,10 @@ RESPONSE_ONLY_KEYS = {
 class Content:
     phrasings: dict[str, list[str]] = field(default_factory=dict)  # answer key -> examples
     responses: dict[str, list[dict]] = field(default_factory=dict)  # response name -> variations
+    faq_keys: tuple[str, ...] = ()  # the treatment answers, in the order the data files give them
+
+    def response_name(self, key: str) -> str:
+        return f"utter_{FAQ_INTENT}/{key}" if key in self.faq_keys else f"utter_{key}"
 
 
 def _examples(block: str) -> list[str]:
@@ -57,12 +58,23 @@ def _key_of(intent: str) -> str:
 @lru_cache(maxsize=4)
 def load(root: Path = ROOT) -> Content:
     content = Content()
+    faq_keys: dict[str, None] = {}
     files = [root / "domain.yml", *sorted((root / "data" / "nlu").rglob("*.yml"))]
     for path in files:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in doc.get("nlu", []) or []:
             if "intent" in item:
+                if str(item["intent"]).startswith(f"{FAQ_INTENT}/"):
+                    faq_keys[_key_of(item["intent"])] = None
                 content.phrasings.setdefault(_key_of(item["intent"]), []).extend(_examples(item.get("examples", "")))
         for name, variations in (doc.get("responses") or {}).items():
+            if name.startswith(f"utter_{FAQ_INTENT}/"):
+                faq_keys[name.split("/", 1)[1]] = None
             content.responses.setdefault(name, []).extend(variations or [])
+    content.faq_keys = tuple(faq_keys)
     return content
+
+
+def faq_keys(root: Path = ROOT) -> tuple[str, ...]:
+    """The treatment answer keys: every ``faq/<key>`` intent or ``utter_faq/<key>`` response in the data."""
+    return load(root).faq_keys

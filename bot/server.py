@@ -120,20 +120,20 @@ class Assistant:
         return self
 
     def wait_ready(self, timeout: float = 240.0) -> None:
+        url = f"{self.url}/health/ready"
         deadline = time.monotonic() + timeout
-        for url in (f"{self.url}/health/ready",):
-            while True:
-                if any(p.poll() is not None for p in self.processes):
-                    raise RuntimeError("a server process exited while starting (see its log)")
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as reply:
-                        if reply.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-                time.sleep(0.5)
+        while True:
+            if any(p.poll() is not None for p in self.processes):
+                raise RuntimeError("a server process exited while starting (see its log)")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+            time.sleep(0.5)
 
     def stop(self) -> None:
         for proc in self.processes:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,11 +41,10 @@ class Settings:
     max_message_chars: int
     max_body_bytes: int
     action_timeout_seconds: float
-    per_conversation_per_minute: int
-    per_address_per_minute: int
+    messages_per_minute_per_conversation: int
+    messages_per_minute_per_address: int
     tracker_db: Path
     retention_days: int
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def template_values(self) -> dict[str, str]:
         """Values every response may use as placeholders besides slots."""
@@ -90,10 +89,12 @@ def load() -> Settings:
         max_message_chars=int(lim.get("max_message_chars", 1000)),
         max_body_bytes=int(lim.get("max_body_bytes", 65536)),
         action_timeout_seconds=_env("IOP_ACTION_TIMEOUT", float(lim.get("action_timeout_seconds", 5))),
-        per_conversation_per_minute=_env(
-            "IOP_RATE_PER_CONVERSATION", int(lim.get("messages_per_minute_per_conversation", 30))
+        messages_per_minute_per_conversation=_env(
+            "IOP_MESSAGES_PER_MINUTE_PER_CONVERSATION", int(lim.get("messages_per_minute_per_conversation", 30))
         ),
-        per_address_per_minute=_env("IOP_RATE_PER_ADDRESS", int(lim.get("messages_per_minute_per_address", 120))),
+        messages_per_minute_per_address=_env(
+            "IOP_MESSAGES_PER_MINUTE_PER_ADDRESS", int(lim.get("messages_per_minute_per_address", 120))
+        ),
         tracker_db=db if db.is_absolute() else ROOT / db,
         retention_days=_env("IOP_RETENTION_DAYS", int(priv.get("retention_days", 90))),
     )

@@ -68,7 +68,8 @@ def debug_line(messages: list[dict[str, Any]], info: dict[str, Any]) -> str:
     entities = {e["entity"]: e["value"] for e in parse.get("entities") or []}
     return (f"  [intent {intent.get('name')} {float(intent.get('confidence') or 0):.2f}"
             f" | faq {selector.get('intent_response_key', '-')} {float(selector.get('confidence') or 0):.2f}"
-            f" | answer {', '.join(keys) or '-'} | cues {entities or '-'} | remembered sense {info.get('sense')}]\n")
+            f" | answer {', '.join(keys) or '-'} | entities {entities or '-'} "
+            f"| remembered sense {info.get('sense')}]\n")
 
 
 def chat(url: str, db: Path, debug: bool, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:

@@ -68,7 +68,7 @@ def test_did_you_mean_buttons_carry_titles_from_the_domain(domain):
 def test_every_response_the_router_can_send_exists(domain):
     from actions import routing
 
-    names = {f"utter_faq/{k}" for k in content.FAQ_KEYS} | {
+    names = {f"utter_faq/{k}" for k in content.faq_keys()} | {
         "utter_ask_iop_sense", "utter_iop_eye", "utter_iop_stock", "utter_php_programming", "utter_out_of_scope",
         "utter_medical_advice", "utter_did_you_mean", "utter_ask_rephrase", "utter_human_handoff",
         "utter_crisis_resources"}

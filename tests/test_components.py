@@ -50,7 +50,6 @@ def test_normalizer_fixes_training_and_live_text_alike(storage, context):
     live = normalizer.process([Message({TEXT: "is intensiv outpatint covered by insurence"})])[0]
     assert training.training_examples[0].get(TEXT) == live.get(TEXT) == "is intensive outpatient covered by insurance"
     assert normalizer.process([Message({TEXT: "/choose_sense"})])[0].get(TEXT) == "/choose_sense"
-    assert DomainTermNormalizer.fingerprint_addon({})
 
 
 @pytest.mark.parametrize(
@@ -67,7 +66,6 @@ def test_sense_tagger_emits_entities(spacy_parts, storage, context, text, expect
     tagger = build(SenseTagger, storage, context, {"cues_file": "bot/data/sense_cues.yml"})
     message = tagger.process([parse(spacy_parts, text)], spacy_parts[1])[0]
     assert {(e["entity"], e["value"]) for e in message.get("entities", [])} == expected
-    assert SenseTagger.fingerprint_addon({"cues_file": "bot/data/sense_cues.yml"})
 
 
 def test_safety_guard_overrides_the_intent_and_the_ranking(storage, context):
@@ -87,7 +85,7 @@ def test_safety_guard_overrides_the_intent_and_the_ranking(storage, context):
 
 
 def test_safety_guard_keeps_a_confident_classifier_crisis_and_drops_an_unsure_one(storage, context):
-    from bot.safety import assess
+    from bot.nlu.safety_guard import assess
 
     guard = build(SafetyGuard, storage, context)
     assert assess("nothing matters and the fog never lifts") is None  # only the classifier sees the risk

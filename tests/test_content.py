@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot import check, content
-from tests.conftest import DATA, ROOT
+from tests.helpers import DATA, ROOT
 
 SEED_TOOL = ROOT.parent / "shared" / "tools" / "seed_overlap.py"
 
@@ -21,6 +21,7 @@ def test_content_check_reports_problems_in_plain_words():
     broken = content.Content(
         phrasings={"iop_cost": ["how much is it"] * 3, "iop_insurance": ["How much is it?"]},
         responses={"utter_faq/iop_cost": [{"text": "x" * 700}]},
+        faq_keys=("iop_cost", "iop_insurance", "iop_duration"),
     )
     problems = check.run_checks(broken)
     assert any("answer 'iop_duration' has no response: add 'utter_faq/iop_duration'" in p for p in problems)
@@ -28,6 +29,22 @@ def test_content_check_reports_problems_in_plain_words():
     assert any("'how much is it' is under several answers (iop_cost, iop_insurance)" in p for p in problems)
     assert any("'utter_faq/iop_cost' is 700 characters" in p for p in problems)
     assert any("needs an SMS version" in p for p in problems)
+
+
+def test_faq_keys_come_from_the_data(tmp_path):
+    """A key added to a data file is a key everywhere (check, did-you-mean, benchmarks)."""
+    faq = tmp_path / "data" / "nlu" / "faq"
+    faq.mkdir(parents=True)
+    (tmp_path / "domain.yml").write_text("version: '3.1'\n")
+    (faq / "extra.yml").write_text(
+        "version: '3.1'\nnlu:\n  - intent: faq/new_key\n    examples: |\n      - a new question\n"
+        "responses:\n  utter_faq/other_key:\n    - text: an answer\n"
+    )
+    loaded = content.load(tmp_path)
+    assert loaded.faq_keys == ("new_key", "other_key")
+    problems = check.check_responses(loaded)
+    assert any("answer 'new_key' has no response" in p for p in problems)
+    assert any("answer 'other_key' has no button title" in p for p in problems)
 
 
 def test_check_command_exit_code():
@@ -97,11 +114,11 @@ def test_test_phrasings_are_not_near_copies_of_training():
 def test_heldout_set_is_large_and_covers_every_answer():
     heldout = yaml.safe_load((DATA / "heldout.yml").read_text())
     assert sum(len(v) for v in heldout.values()) >= 250
-    assert set(content.FAQ_KEYS) <= set(heldout)
+    assert set(content.faq_keys()) <= set(heldout)
     assert {"iop_eye", "iop_stock", "php_programming", "ask_iop_sense"} <= set(heldout)
 
 
 def test_readme_lists_every_answer_key():
     readme = (ROOT / "README.md").read_text()
-    for key in (*content.FAQ_KEYS, *content.INTENT_KEYS, *content.RESPONSE_ONLY_KEYS):
+    for key in (*content.faq_keys(), *content.INTENT_KEYS, *content.RESPONSE_ONLY_KEYS):
         assert f"`{key}`" in readme, key

@@ -6,7 +6,7 @@ import json
 import pytest
 import yaml
 
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 CONVERSATIONS = yaml.safe_load((DATA / "conversations.yml").read_text())
 pytestmark = pytest.mark.live
@@ -54,19 +54,20 @@ def test_did_you_mean_then_choice(client, sender):
 
 
 def test_repeated_misunderstanding_asks_to_rephrase_then_offers_a_person(client, sender):
-    keys = [client.say(sender, text).key for text in ("zxq wvvk plorf", "qqq blorp znarf", "vlomp trrk gzzt")]
-    assert keys[0] in {"did_you_mean", "ask_rephrase"}
-    assert keys[1] == "ask_rephrase"
-    assert client.say(sender, "mmmph krrrz").keys[-1] == "human_handoff" or keys[2] == "ask_rephrase"
+    keys = [client.say(sender, text).keys for text in ("zxq wvvk plorf", "qqq blorp znarf", "vlomp trrk gzzt")]
+    assert keys[0] in (["did_you_mean"], ["ask_rephrase"])
+    assert keys[1] == ["ask_rephrase"]
+    assert keys[2] == ["ask_rephrase", "human_handoff"]
+    assert client.say(sender, "mmmph krrrz").keys in (["did_you_mean"], ["ask_rephrase"]), "the count starts over"
 
 
 def test_every_answer_key_is_reachable(client):
     """Each FAQ key is answered for a plain question of its own (covers every key)."""
-    from bot.content import FAQ_KEYS, load
+    from bot.content import faq_keys, load
 
     content = load()
     missing = []
-    for key in FAQ_KEYS:
+    for key in faq_keys():
         reply = client.say(f"reach-{key}", content.phrasings[key][0])
         if reply.key not in {key, "ask_iop_sense"}:
             missing.append((key, reply.keys))
@@ -120,6 +121,6 @@ def test_crisis_wins_after_a_did_you_mean_offer(client, sender):
 
 def test_flooding_one_conversation_gets_429_and_others_are_unaffected(client, sender, assistant):
     statuses = [client.post({"sender": sender, "message": f"hi {i}"}).status
-                for i in range(assistant.settings.per_conversation_per_minute + 2)]
+                for i in range(assistant.settings.messages_per_minute_per_conversation + 2)]
     assert statuses.count(429) >= 1 and statuses[0] == 200
     assert client.say(f"{sender}-other", "hello").keys == ["greet"]

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
-from tests.conftest import DATA, report
+from tests.helpers import DATA, report
 
 pytestmark = pytest.mark.live
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels import hygiene
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
@@ -31,6 +31,7 @@ def agent():
     return Agent.load(str(ROOT / "models" / "current.tar.gz"))
 
 
+@pytest.mark.model
 @given(raw=TEXT)
 @FUZZ
 def test_nlu_pipeline_never_fails(agent, raw):

@@ -8,12 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
-from bot.content import FAQ_KEYS
-from tests.conftest import DATA, report
+from bot.content import faq_keys
+from tests.helpers import DATA, report
 
 GATE = 0.92
 SENSE_OF_KEY = {"iop_eye": "eye", "iop_stock": "stock", "php_programming": "php programming",
-                "ask_iop_sense": "no cue (ask)"} | {key: "treatment" for key in FAQ_KEYS}
+                "ask_iop_sense": "no cue (ask)"} | {key: "treatment" for key in faq_keys()}
 
 pytestmark = pytest.mark.live
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bench import load
-from tests.conftest import report
+from tests.helpers import report
 
 pytestmark = pytest.mark.live
 

@@ -1,11 +1,9 @@
 """The term normaliser: misspelt domain words are fixed, everything else is kept."""
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
-from bot.normalize import TERMS_PATH, normalize, terms_fingerprint
+from bot.nlu.normalizer import normalize
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -70,7 +68,3 @@ def test_messages_without_domain_typos_are_byte_identical(text: str) -> None:
 def test_is_idempotent(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
-
-
-def test_terms_fingerprint_hashes_the_lexicon() -> None:
-    assert terms_fingerprint() == hashlib.sha256(TERMS_PATH.read_bytes()).hexdigest()

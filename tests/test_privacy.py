@@ -10,7 +10,7 @@ import time
 
 from bot import privacy
 from bot.channels.limits import RateLimiter
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def make_store(db):

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from bot.server import Assistant
-from tests.conftest import Client, free_port, report
+from tests.helpers import Client, free_port, report
 
 pytestmark = pytest.mark.live
 
@@ -96,7 +96,7 @@ def test_restart_keeps_history_and_remembered_sense(assistant, tmp_path_factory)
         assert client.say(sender, "what is iop").keys == ["iop_eye"], "the eye sense survived the restart"
     finally:
         second.stop()
-    from tests.conftest import stored_events
+    from tests.helpers import stored_events
 
     users = [e["text"] for e in stored_events(settings.tracker_db, f"rest:{sender}") if e["event"] == "user"]
     assert users == ["what is iop", '/choose_sense{"iop_sense": "eye"}', "what is iop"]

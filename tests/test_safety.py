@@ -1,7 +1,6 @@
 """The deterministic crisis check (bot/safety.py): recall first, then precision."""
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -11,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from bot import safety
-from bot.safety import AT_RISK, MENTION, assess, normalise
+from bot.nlu import safety_guard as safety
+from bot.nlu.safety_guard import AT_RISK, MENTION, assess, normalise
 
 DATA = Path(__file__).parent / "data"
 # Keys of the "Treatment programs" table in ANSWER_KEYS.md.
@@ -187,9 +186,6 @@ def test_normalise(raw, normal):
     assert normalise(raw) == normal
 
 
-def test_fingerprint_is_the_lexicon_hash():
-    expected = hashlib.sha256(safety.LEXICON_PATH.read_bytes()).hexdigest()
-    assert safety.lexicon_fingerprint() == expected
 
 
 # --- properties ----------------------------------------------------------------

@@ -1,13 +1,12 @@
 """The sense tagger: which meaning of IOP / PHP a message carries."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.senses import DEFAULT_CUES_PATH, SenseTagger, cues_fingerprint
+from bot.nlu.sense_tagger import SenseReader
 
 CASES_PATH = Path(__file__).resolve().parent / "data" / "sense_cases.yml"
 
@@ -24,8 +23,8 @@ def nlp():
 
 
 @pytest.fixture(scope="module")
-def tagger(nlp) -> SenseTagger:
-    return SenseTagger(nlp)
+def tagger(nlp) -> SenseReader:
+    return SenseReader(nlp)
 
 
 @pytest.fixture(scope="module")
@@ -150,18 +149,11 @@ def test_cue_file_is_extensible(nlp, tmp_path: Path) -> None:
                    "stock": {"weak": ["shares"]}, "programming": {"strong": ["laravel"]}},
         "ignore": [], "eye_reading_words": ["iop"],
     }))
-    tagger = SenseTagger(nlp, cues)
+    tagger = SenseReader(nlp, cues)
     assert tagger.read(nlp("Equine therapies and iop")).iop_sense == "treatment"
     assert tagger.read(nlp("iop shares")).iop_sense == "stock"
     assert tagger.read(nlp("iop sharing")).iop_sense is None
     assert tagger.read(nlp("my iop is 19")).iop_sense == "eye"
-
-
-def test_cues_fingerprint_hashes_the_file(tmp_path: Path) -> None:
-    assert cues_fingerprint() == hashlib.sha256(DEFAULT_CUES_PATH.read_bytes()).hexdigest()
-    copy = tmp_path / "cues.yml"
-    copy.write_bytes(DEFAULT_CUES_PATH.read_bytes() + b"\n# edited\n")
-    assert cues_fingerprint(copy) != cues_fingerprint()
 
 
 def _label(value: str | None) -> str | None:

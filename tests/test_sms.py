@@ -14,9 +14,8 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.channels import sms
-from tests.conftest import SMS_ENV, stored_events
+from tests.helpers import SMS_ENV, stored_events
 
-pytestmark = pytest.mark.live
 URL = SMS_ENV["IOP_PUBLIC_URL"] + sms.WEBHOOK_PATH
 GSM_SAFE = re.compile(r"^[\x0a\x0d\x20-\x7e]*$")
 

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 # Expected (see README, "Tests"): responses sent only by action_answer or the channels
 # are "not used in any story or rule"; the internal intents sent by the channels and

@@ -113,7 +113,7 @@ def test_flooding_gets_the_rate_limited_reply(assistant):
         visitor = Visitor(assistant.url)
         session = await visitor.connect()
         await visitor.next()  # greeting
-        limit = assistant.settings.per_conversation_per_minute
+        limit = assistant.settings.messages_per_minute_per_conversation
         for i in range(limit + 3):
             await visitor.sio.emit("user_uttered", {"message": f"hello {i}", "session_id": session})
             await asyncio.sleep(0.05)  # one message per poll: the server caps packets per request

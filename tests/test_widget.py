@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, report, stored_events
+from tests.helpers import ROOT, report, stored_events
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -24,8 +24,8 @@ _INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 def clean_text(raw: str) -> str:
     """NFC-normalised text without control/format characters, whitespace collapsed."""
     text = unicodedata.normalize("NFC", raw)
-    kept = (ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) not in _INVISIBLE)
-    text = "".join(" " if ch in "\t\n\r" else ch for ch in kept)
+    # tabs and line breaks are control characters too, but they separate words
+    text = "".join(ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) not in _INVISIBLE)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -62,6 +62,5 @@ def prepare(raw: Any, offered: list[dict[str, Any]], max_chars: int) -> str:
     if text.casefold() in by_title:
         return by_title[text.casefold()]
     if text.startswith("/"):
-        text = text.lstrip("/ ").strip()
-        return text or EMPTY
+        return text.lstrip("/ ") or EMPTY
     return text

@@ -39,7 +39,7 @@ class RestInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"iop_{self.name()}_webhook", __name__)
         settings = load_settings()
-        limiter = RateLimiter(settings.per_conversation_per_minute, settings.per_address_per_minute)
+        limiter = RateLimiter(settings.messages_per_minute_per_conversation, settings.messages_per_minute_per_address)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -124,7 +124,7 @@ class WebChatInput(SocketIOInput):
         self.sio = sio
         webhook = _WidgetBlueprint(sio, self.socketio_path or "/socket.io", "iop_webchat", __name__)
         sessions: dict[str, str] = {}  # socket id -> session id
-        limiter = RateLimiter(settings.per_conversation_per_minute, settings.per_address_per_minute)
+        limiter = RateLimiter(settings.messages_per_minute_per_conversation, settings.messages_per_minute_per_address)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -1,0 +1,1 @@
+"""Server routes that are not visitor channels (health checks, the action guard)."""
