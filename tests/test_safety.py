@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 
 from bot.nlu import safety_guard as safety
 from bot.nlu.safety_guard import AT_RISK, MENTION, assess, normalise
+from tests.helpers import report
 
 DATA = Path(__file__).parent / "data"
 # Keys of the "Treatment programs" table in ANSWER_KEYS.md.
@@ -200,3 +201,53 @@ _CRISIS_BITS = st.sampled_from([
 @given(st.one_of(st.text(), st.lists(_CRISIS_BITS, max_size=25).map(" ".join)))
 def test_assess_never_raises_and_answers_one_of_three(text):
     assert assess(text) in (AT_RISK, MENTION, None)
+
+
+# --- blind sets (tests/data/blind/): written by someone who never saw the lexicon ---------
+# The lexicons were tuned on tests/data/dev/ only; where a blind case failed, the cause was
+# fixed in general (the commits say which cases).
+BLIND = DATA / "blind"
+
+
+@pytest.mark.parametrize(("language", "max_false_alarms"), [("en", 0.01), ("es", 0.02)])
+def test_blind_at_risk_messages_are_all_recognised(language, max_false_alarms):
+    at_risk = _lines(f"blind/{language}_crisis_at_risk.txt")
+    ordinary = _lines(f"blind/{language}_crisis_ordinary.txt")
+    assert len(at_risk) >= 120 and len(ordinary) >= (400 if language == "en" else 300)
+    misses = _misses(at_risk, {AT_RISK})
+    false_alarms = [t for t in ordinary if assess(t) == AT_RISK]
+    caught = len(at_risk) - len(misses)
+    report_line = (f"{language}: recall {caught / len(at_risk):.3f} ({caught}/{len(at_risk)}), "
+                   f"false alarms {len(false_alarms) / len(ordinary):.2%} ({len(false_alarms)}/{len(ordinary)})")
+    report("crisis lexicon on the blind sets", report_line)
+    assert not misses
+    assert len(false_alarms) / len(ordinary) <= max_false_alarms, false_alarms
+
+
+def test_spanish_questions_that_only_mention_a_risk_are_not_a_crisis():
+    mentions = _lines("blind/es_crisis_mentions.txt")
+    assert len(mentions) >= 40
+    verdicts = [assess(t) for t in mentions]
+    assert AT_RISK not in verdicts, [t for t, v in zip(mentions, verdicts, strict=False) if v == AT_RISK]
+    assert verdicts.count(MENTION) / len(mentions) >= 0.8  # the answer then carries the resources line
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("quiero morir", "es"),
+    ("tomé demasiadas pastillas", "es"),
+    ("no quiero vivir más", "es"),
+    ("KIERO MATARME", "es"),
+    ("me kiero suisidar", "es"),
+    ("i want to kill myself", "en"),
+    ("hola, necesito info pero la verdad ya no quiero vivir", "es"),
+])
+def test_the_language_of_the_risk_is_known(text, language):
+    assert safety.language_of_risk(text) == language
+
+
+@pytest.mark.parametrize("text", [
+    "cuánto cuesta el programa", "¿hablan español?", "me muero de hambre", "este horario me mata",
+    "me corté el pelo ayer", "mi papá murió hace años de una sobredosis, ¿ayudan a las familias?",
+])
+def test_ordinary_spanish_is_not_at_risk(text):
+    assert assess(text) != AT_RISK

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -31,7 +32,11 @@ from bot.nlu.fuzzy import Candidates
 
 AT_RISK = "at_risk"
 MENTION = "mention"
-LEXICON_PATH = Path(__file__).resolve().parents[1] / "data" / "safety_lexicon.yml"
+DATA = Path(__file__).resolve().parents[1] / "data"
+LEXICON_PATH = DATA / "safety_lexicon.yml"  # English
+# One lexicon per language, each with its own text-speak and typo list. A message is at
+# risk if any of them says so, so a mixed English/Spanish message is read in both.
+LEXICON_PATHS = {"en": LEXICON_PATH, "es": DATA / "safety_lexicon_es.yml"}
 CRISIS = "crisis"
 
 _APOSTROPHES = re.compile("[\u2018\u2019\u201b\u02bc\u2032\u00b4`]")
@@ -52,6 +57,7 @@ _MACRO = re.compile(r"\{([a-z_]+)\}")
 
 @dataclass(frozen=True)
 class _Lexicon:
+    language: str
     text_speak: list[tuple[re.Pattern[str], str]]
     fuzzy_words: Candidates
     never_correct: frozenset[str]
@@ -71,20 +77,31 @@ def assess(text: str) -> str | None:
 
 
 def reason(text: str) -> tuple[str | None, str | None]:
-    """The assessment and the lexicon group that decided it (for logs and tests)."""
+    """The assessment and the lexicon group that decided it, as ``language:group`` (for logs and tests)."""
     found: tuple[str | None, str | None] = (None, None)
-    for variant in _variants(text):
-        level, group = _classify(variant)
-        if level == AT_RISK:
-            return level, group
-        if level == MENTION:
-            found = (level, group)
+    for language in LEXICON_PATHS:
+        lex = _lexicon(language)
+        for variant in _variants(text, lex):
+            level, group = _classify(variant, lex, lambda: _calm(text))
+            if level == AT_RISK:
+                return level, f"{language}:{group}"
+            if level == MENTION and found[0] is None:
+                found = (level, f"{language}:{group}")
     return found
 
 
-def normalise(text: str, keep_doubles: bool = False) -> str:
+def language_of_risk(text: str) -> str | None:
+    """The language whose lexicon sees someone at risk in ``text`` (English first), if any."""
+    level, group = reason(text)
+    return group.split(":", 1)[0] if level == AT_RISK and group else None
+
+
+def normalise(text: str, keep_doubles: bool = False, language: str = "en") -> str:
     """The text patterns are written against (see the top of the lexicon file)."""
-    lex = _lexicon()
+    return _normalise(text, keep_doubles, _lexicon(language))
+
+
+def _normalise(text: str, keep_doubles: bool, lex: _Lexicon) -> str:
     text = _fold_unicode(text)
     text = _DOTTED.sub(r"\1", text)
     text = _LEET_WORD.sub(_unleet, text)
@@ -94,16 +111,26 @@ def normalise(text: str, keep_doubles: bool = False) -> str:
         text = pattern.sub(replacement, text)
     text = _PUNCTUATION.sub(" ", text)
     text = _LOOSE_MARKS.sub(" ", text)
-    text = _WORD.sub(lambda m: _correct(m.group(0)), text)
+    text = _WORD.sub(lambda m: _correct(m.group(0), lex), text)
     return _SPACES.sub(" ", text).strip()
 
 
-def _variants(text: str) -> list[str]:
-    return list(dict.fromkeys(normalise(text, keep) for keep in (False, True)))
+def _variants(text: str, lex: _Lexicon) -> list[str]:
+    return list(dict.fromkeys(_normalise(text, keep, lex) for keep in (False, True)))
 
 
-def _classify(text: str) -> tuple[str | None, str | None]:
-    lex = _lexicon()
+def _calm(text: str) -> bool:
+    """Treatment talk, or an event in the past with nothing of now, in any of the languages:
+    then a risk word alone ("suicide", "muerte") does not mean someone is at risk now."""
+    for lex in map(_lexicon, LEXICON_PATHS):
+        for variant in _variants(text, lex):
+            plain = lex.not_crisis.sub(" . ", variant)
+            if lex.about_treatment.search(plain) or (lex.past.search(plain) and not lex.now.search(plain)):
+                return True
+    return False
+
+
+def _classify(text: str, lex: _Lexicon, calm: Callable[[], bool]) -> tuple[str | None, str | None]:
     text = lex.not_crisis.sub(" . ", text)
     risk_text = text
     past_event = lex.past_events.search(text) is not None
@@ -115,8 +142,8 @@ def _classify(text: str) -> tuple[str | None, str | None]:
     for group, pattern in lex.at_risk.items():
         if pattern.search(risk_text):
             return AT_RISK, group
-    # Someone in crisis rarely asks about the program in the same breath.
-    if lex.risk_words.search(risk_text) and not lex.about_treatment.search(text):
+    # Someone in crisis rarely asks about the program, or tells of the past, in the same breath.
+    if lex.risk_words.search(risk_text) and not calm():
         return AT_RISK, "risk_words"
     if past_event or lex.mention.search(text):
         return MENTION, "mention"
@@ -140,9 +167,13 @@ def _unleet(match: re.Match[str]) -> str:
     return _LEET_INNER.sub("i", word.translate(_LEET_DIGITS))
 
 
-@lru_cache(maxsize=4096)
-def _correct(word: str) -> str:
-    lex = _lexicon()
+def _correct(word: str, lex: _Lexicon) -> str:
+    return _cached_correct(word, lex.language)
+
+
+@lru_cache(maxsize=8192)
+def _cached_correct(word: str, language: str) -> str:
+    lex = _lexicon(language)
     if word in lex.never_correct or word in lex.fuzzy_words:
         return word
     limit = 2 if len(word) >= 11 else 1
@@ -150,8 +181,8 @@ def _correct(word: str) -> str:
 
 
 @cache
-def _lexicon() -> _Lexicon:
-    data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+def _lexicon(language: str = "en") -> _Lexicon:
+    data = yaml.safe_load(LEXICON_PATHS[language].read_text(encoding="utf-8"))
     macros = data["macros"]
 
     def expand(pattern: str) -> str:
@@ -163,6 +194,7 @@ def _lexicon() -> _Lexicon:
         return re.compile(rf"(?<![\w'])(?:{body})(?![\w'])")
 
     return _Lexicon(
+        language=language,
         text_speak=[(re.compile(rf"(?<![\w'])(?:{k})(?![\w'])"), v)
                     for k, v in data["text_speak"].items()],
         fuzzy_words=Candidates(data["fuzzy_words"]),
@@ -184,6 +216,8 @@ class SafetyGuard(ConfiguredComponent):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
+        for language in LEXICON_PATHS:
+            _lexicon(language)  # a missing or broken lexicon stops the server at start, not a visitor's message
         self.min_classifier_confidence = float(config["min_classifier_confidence"])
 
     @staticmethod
