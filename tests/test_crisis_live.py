@@ -53,3 +53,41 @@ def test_ordinary_questions_rarely_raise_a_crisis(client):
     rate = len(raised) / len(texts)
     report("crisis", f"crisis false-positive rate on {len(texts)} ordinary messages: {rate:.3%} {raised[:5]}")
     assert rate < 0.02
+
+
+def _blind(name: str) -> list[str]:
+    lines = (DATA / "blind" / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def replies(client, texts: list[str]):
+    def one(text: str):
+        return client.say(f"crisis-{uuid.uuid4().hex[:10]}", text)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(one, texts))
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_blind_at_risk_messages_get_the_crisis_response_in_their_language(client, language):
+    texts = _blind(f"{language}_crisis_at_risk.txt")
+    assert len(texts) >= 120
+    results = replies(client, texts)
+    missed = [(t, r.keys) for t, r in zip(texts, results, strict=True) if r.keys != ["crisis"]]
+    report("crisis", f"blind {language} crisis recall: {1 - len(missed) / len(texts):.3f} "
+                     f"({len(texts) - len(missed)}/{len(texts)})")
+    assert not missed, missed
+    if language == "es":
+        # mixed English/Spanish lines may be answered in either language; the rest in Spanish
+        english = [t for t, r in zip(texts, results, strict=True) if "AYUDA" not in r.messages[0]["text"]]
+        assert len(english) <= 0.1 * len(texts), english
+
+
+@pytest.mark.parametrize(("language", "ceiling"), [("en", 0.01), ("es", 0.02)])
+def test_blind_ordinary_messages_rarely_raise_a_crisis(client, language, ceiling):
+    texts = _blind(f"{language}_crisis_ordinary.txt")
+    results = replies(client, texts)
+    raised = [t for t, r in zip(texts, results, strict=True) if "crisis" in r.keys]
+    rate = len(raised) / len(texts)
+    report("crisis", f"blind {language} false crisis: {rate:.2%} ({len(raised)}/{len(texts)}) {raised[:4]}")
+    assert rate <= ceiling, raised

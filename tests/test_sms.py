@@ -141,7 +141,9 @@ def test_the_phone_number_is_never_stored(phone):
     ("text", "expected"),
     [
         ("\u201cquoted\u201d \u2014 dash\u2026 \u2019", '"quoted" - dash... \''),
-        ("caf\u00e9 \U0001F600 ok", "cafe ok"),
+        ("caf\u00e9 \U0001F600 ok", "caf\u00e9 ok"),
+        # GSM-7 has é, ñ, ¿ and ¡; á, í, ó and ú lose their accent instead of forcing UCS-2
+        ("¿Cuánto cuesta? ¡Sí! Mañana, está aquí", "¿Cuanto cuesta? ¡Si! Mañana, esta aqui"),
     ],
 )
 def test_gsm_text(text, expected):
@@ -167,3 +169,23 @@ def test_crisis_by_sms_even_mid_question(phone):
     body = phone.text("i cant do this anymore i want to kill myself")
     assert phone.last_response() == "utter_crisis"
     assert "988" in body and "911" in body
+
+
+def test_spanish_crisis_sms_is_gsm7_and_within_two_segments():
+    from bot import content
+
+    variations = content.load().responses["utter_crisis"]
+    spanish = [v["text"] for v in variations if v.get("condition")]
+    assert spanish
+    for text in spanish:
+        body = sms.format_reply([{"text": text}])
+        assert all(ord(c) < 128 or c in sms.GSM7_EXTRA for c in body), "one non-GSM-7 character makes the SMS UCS-2"
+        assert len(body) <= 306, len(body)  # two concatenated GSM-7 segments
+        assert "988" in body and "AYUDA" in body and "911" in body and "1-800-662-4357" in body
+
+
+def test_crisis_in_spanish_by_sms_even_mid_question(phone):
+    phone.text("what is iop")
+    body = phone.text("ya no kiero vivir, me quiero morir")
+    assert phone.last_response() == "utter_crisis"
+    assert body and "AYUDA" in body and "988" in body and "911" in body and "1-800-662-4357" in body

@@ -65,12 +65,18 @@ def sender_hash(key: bytes, phone: str) -> str:
     return hmac.new(key, phone.strip().encode(), hashlib.sha256).hexdigest()[:32]
 
 
+# The GSM-7 basic alphabet's letters beyond ASCII: kept as they are ("¿Cuánto?" keeps ¿,
+# loses the accent on á, which GSM-7 lacks; one such character would make the SMS UCS-2).
+GSM7_EXTRA = set("£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉÄÖÑÜ§¿äöñüà¡")
+
+
 def to_gsm_text(text: str) -> str:
-    """Plain text that fits the GSM-7 alphabet: smart quotes, dashes and emoji replaced or dropped."""
+    """Plain text that fits the GSM-7 alphabet: smart quotes, dashes and emoji replaced or dropped,
+    accented letters GSM-7 lacks written without the accent."""
     out = []
     for ch in text:
         ch = _GSM_REPLACEMENTS.get(ch, ch)
-        if len(ch) == 1 and ord(ch) > 127:
+        if len(ch) == 1 and ord(ch) > 127 and ch not in GSM7_EXTRA:
             ch = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
         out.append(ch)
     lines = [" ".join(line.split()) for line in "".join(out).splitlines()]

@@ -29,6 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.component import ConfiguredComponent
 from bot.nlu.fuzzy import Candidates
+from bot.nlu.language import set_language
 
 AT_RISK = "at_risk"
 MENTION = "mention"
@@ -235,16 +236,24 @@ class SafetyGuard(ConfiguredComponent):
             text = message.get(TEXT) or ""
             if not text or text.startswith("/"):
                 continue
-            verdict = assess(text)
+            verdict, group = reason(text)
             if verdict == AT_RISK:
                 _promote(message, CRISIS)
+                if group and group.startswith("es:"):
+                    set_language(message, "es", self.__class__.__name__)  # the crisis reply in Spanish
             elif verdict == MENTION:
+                if group and group.startswith("es:") and not _has_language(message):
+                    set_language(message, "es", self.__class__.__name__)  # the resources line in Spanish
                 if (message.get(INTENT) or {}).get("name") == CRISIS:
                     _demote_crisis(message)  # the classifier's second net, overruled by the guard
                 _add_entity(message, "mention", len(text))
             elif _is_unsure_crisis(message, self.min_classifier_confidence):
                 _demote_crisis(message)
         return messages
+
+
+def _has_language(message: Message) -> bool:
+    return any(e.get("entity") == "language" for e in message.get(ENTITIES, []))
 
 
 def _is_unsure_crisis(message: Message, min_confidence: float) -> bool:
