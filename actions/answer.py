@@ -24,7 +24,7 @@ class ActionAnswer(Action):
         responses: dict[str, Any] = domain.get("responses") or {}
         faq_keys = set(content.faq_keys())
         parse = routing.Parse.from_latest_message(tracker.latest_message or {})
-        slots = {name: tracker.get_slot(name) for name in ("iop_sense", "pending_answer", "misses")}
+        slots = {name: tracker.get_slot(name) for name in ("iop_sense", "pending_answer", "misses", "topic")}
         unsure = parse.intent == "nlu_fallback" or routing.is_unsure(parse)
         near_phrasings = fuzzy_candidates(parse.text) if unsure else None
         decision = routing.decide(parse, slots, faq_keys, near_phrasings)

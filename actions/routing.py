@@ -18,11 +18,28 @@ SENSE_ANSWERS = {"eye": "iop_eye", "stock": "iop_stock"}
 # Keys whose question hinges on what the acronym means: asked about when no sense is known.
 ACRONYM_KEYS = {"what_is_iop"}
 SENSE_INTENTS = {"iop_eye": "eye", "iop_stock": "stock"}  # intents that name a sense of their own
+# What the assistant does not answer, said plainly: unrelated, the facility's own details, medical advice.
+HONEST_REPLIES = {"out_of_scope", "facility_question", "medical_advice"}
 # Responses that ask instead of answering: they leave the pending question and the miss count alone
 # (the did-you-mean branch sets the count itself).
 ASKING = {"utter_ask_iop_sense", "utter_did_you_mean", "utter_ask_rephrase"}
 
-# Did-you-mean thresholds, chosen on the development set (tests/data/dev/).
+# A short message that leans on the previous answer: "and for teens?", "is that covered?",
+# "what about evenings", "and the other one?".
+FOLLOW_UP = re.compile(
+    r"^(?:and|&|also|so|but|ok(?:ay)?|what about|how about|same (?:for|with)|what if|is (?:it|that|this)|"
+    r"does (?:it|that|this)|do (?:they|you)|are (?:they|there)|can (?:i|they|you)|would (?:it|that)|"
+    r"for|with|w/|the other|which|what's too|whats too|too|how (?:many|much|long|often|high|low))\b"
+    r"|\b(?:it|that|this|they|them|those|the other one)\b", re.I)
+FOLLOW_UP_MAX_WORDS = 8
+SHORT_WORDS = 10  # in an eye or stock conversation, an unclear message this short stays in that sense
+SURE_OUT_OF_SCOPE = 0.9
+# Asking how the last answer's subject differs from IOP.
+COMPARE = re.compile(r"\b(?:the other one|other one|different|difference|differ|compare|vs|versus|better)\b", re.I)
+COMPARISONS = {"what_is_php": "iop_vs_php", "what_is_outpatient": "iop_vs_outpatient",
+               "iop_vs_inpatient": "inpatient_vs_residential"}
+
+# Did-you-mean thresholds (README, "How a message is understood", says how they were chosen).
 MIN_SELECTOR_CONFIDENCE = 0.5
 MIN_SELECTOR_MARGIN = 0.2
 MIN_CANDIDATE_SCORE = 0.08
@@ -70,6 +87,16 @@ class Parse:
             selector_ranking=ranking,
             entities=entities,
         )
+
+
+NOT_TOPICS = {"crisis_resources", "out_of_scope", "facility_question", "medical_advice", "php_programming",
+              "human_handoff"}
+
+
+def answer_key(response: str) -> str:
+    """utter_faq/iop_cost -> iop_cost; utter_iop_eye -> iop_eye."""
+    name = response.removeprefix("utter_")
+    return name.split("/", 1)[1] if "/" in name else name
 
 
 def response_for(key: str, faq_keys: set[str]) -> str:
@@ -182,15 +209,29 @@ def _route(
     # a clear cue for another sense decides before any doubt about the FAQ answer
     if parse.entities.get("php_sense") == "programming":
         return Decision(["utter_php_programming"])
-    if cue in SENSE_ANSWERS and parse.intent not in {"out_of_scope", "human_handoff"}:
+    if cue in SENSE_ANSWERS and parse.intent not in {"out_of_scope", "facility_question", "human_handoff"}:
         return Decision([f"utter_{SENSE_ANSWERS[cue]}"], {"iop_sense": cue})
 
-    if parse.intent == "nlu_fallback" or is_unsure(parse):
+    pair = _two_questions(parse, faq_keys)
+    if pair and (cue or remembered or "treatment") == "treatment" and parse.intent in {FAQ, "nlu_fallback"}:
+        first, second = (answer_in_sense(key, "treatment", faq_keys) for key in pair)
+        return Decision(first.responses + second.responses, {"iop_sense": "treatment"})
+
+    unsure = parse.intent == "nlu_fallback" or is_unsure(parse)
+    if remembered in SENSE_ANSWERS and cue is None and _short(parse.text) and (
+        unsure or parse.intent == "out_of_scope" and parse.intent_confidence < SURE_OUT_OF_SCOPE
+    ):
+        return Decision([f"utter_{SENSE_ANSWERS[remembered]}"])  # "mine was 24, is that high?" after the eye answer
+    follow_up = _follow_up(parse, slots.get("topic"), unsure)
+    if follow_up:
+        return answer_in_sense(follow_up, cue or remembered, faq_keys)
+
+    if unsure:
         if parse.entities.get("acronym") == "iop" and cue is None and remembered is None:
             return Decision(["utter_ask_iop_sense"], {"pending_answer": "what_is_iop"})  # "iop??"
         return did_you_mean(parse, faq_keys, slots.get("misses") or 0.0, extra_candidates)
 
-    if parse.intent in {"out_of_scope", "medical_advice"}:
+    if parse.intent in HONEST_REPLIES:
         return Decision([f"utter_{parse.intent}"])
 
     key = parse.selector_ranking[0][0] if parse.intent == FAQ and parse.selector_ranking else parse.intent
@@ -207,6 +248,33 @@ def _route(
     return answer_in_sense(key, sense, faq_keys)
 
 
+def _two_questions(parse: Parse, faq_keys: set[str]) -> tuple[str, str] | None:
+    first, second = parse.entities.get("first_question"), parse.entities.get("second_question")
+    if first in faq_keys and second in faq_keys and first != second:
+        return first, second
+    return None
+
+
+def _short(text: str) -> bool:
+    return len(text.split()) <= SHORT_WORDS
+
+
+def _leans_on_context(text: str) -> bool:
+    return len(text.split()) <= FOLLOW_UP_MAX_WORDS and bool(FOLLOW_UP.search(text))
+
+
+def _follow_up(parse: Parse, topic: str | None, unsure: bool) -> str | None:
+    """The answer key a short follow-up asks for, read against the last answer; None when the
+    message is a question of its own (a clear new question always wins)."""
+    if not topic or not _leans_on_context(parse.text) or parse.intent not in {FAQ, "nlu_fallback"}:
+        return None
+    if COMPARE.search(parse.text) and topic in COMPARISONS:
+        return COMPARISONS[topic]  # "and how is it different?" after what PHP is
+    if unsure and topic:
+        return topic  # "and for teenagers?" after the schedule: the same question, for someone else
+    return None
+
+
 def _finish(decision: Decision, parse: Parse) -> Decision:
     """The one exit: an answer clears the pending question and the miss count, and a question
     that mentions suicide, self-harm or overdose also gets the crisis resources line."""
@@ -215,6 +283,9 @@ def _finish(decision: Decision, parse: Parse) -> Decision:
         decision.slots.setdefault("pending_answer", None)
     if first not in ASKING:
         decision.slots.setdefault("misses", 0.0)
+        answered = [answer_key(name) for name in decision.responses if answer_key(name) not in NOT_TOPICS]
+        if answered:
+            decision.slots["topic"] = answered[-1]
     if parse.entities.get("safety") == "mention" and "utter_crisis_resources" not in decision.responses:
         decision.responses.append("utter_crisis_resources")
     return decision

@@ -23,7 +23,7 @@ SMS_LIMIT = 320
 
 # Keys answered through their own intent rather than the faq retrieval intent.
 INTENT_KEYS = {
-    "greet", "goodbye", "thanks", "bot_challenge", "help", "out_of_scope", "human_handoff",
+    "greet", "goodbye", "thanks", "bot_challenge", "help", "out_of_scope", "human_handoff", "facility_question",
     "medical_advice", "crisis", "iop_eye", "iop_stock", "php_programming",
 }
 # Intent-answered keys that a did-you-mean offer may propose (each has an utter_title_<key>).

@@ -15,17 +15,33 @@ SETTINGS_FILE = Path(os.environ.get("IOP_SETTINGS", ROOT / "settings.yml"))
 
 @dataclass(frozen=True)
 class Facility:
+    """The facility's details; any of them may be left empty and the replies still read well."""
+
     name: str
     admissions_phone: str
     admissions_hours: str
     website: str
+    address: str = ""
 
     def as_template_values(self) -> dict[str, str]:
+        name = self.name or "the program"
+        team = f"{self.name}'s admissions team" if self.name else "the program's admissions team"
+        if self.admissions_phone:
+            reach = f"call {team} at {self.admissions_phone}"
+            if self.admissions_hours:
+                reach += f" ({self.admissions_hours})"
+        else:
+            reach = f"contact {team}"
         return {
-            "facility_name": self.name,
-            "admissions_phone": self.admissions_phone,
+            "facility_name": name,
+            "admissions_phone": self.admissions_phone or "the admissions line",
             "admissions_hours": self.admissions_hours,
             "website": self.website,
+            "address": self.address,
+            # whole phrases, so that a reply reads naturally whichever details are set
+            "reach_admissions": reach,
+            "website_line": f" You can also visit {self.website}." if self.website else "",
+            "address_line": f" {name[0].upper() + name[1:]} is at {self.address}." if self.address else "",
         }
 
 
@@ -73,10 +89,11 @@ def load() -> Settings:
     db = Path(_env("IOP_TRACKER_DB", priv.get("tracker_db", ".state/conversations.db")))
     return Settings(
         facility=Facility(
-            name=_env("IOP_FACILITY_NAME", fac.get("name", "our program")),
-            admissions_phone=_env("IOP_ADMISSIONS_PHONE", fac.get("admissions_phone", "our admissions line")),
-            admissions_hours=_env("IOP_ADMISSIONS_HOURS", fac.get("admissions_hours", "during office hours")),
-            website=_env("IOP_WEBSITE", fac.get("website", "our website")),
+            name=_env("IOP_FACILITY_NAME", fac.get("name") or ""),
+            admissions_phone=_env("IOP_ADMISSIONS_PHONE", fac.get("admissions_phone") or ""),
+            admissions_hours=_env("IOP_ADMISSIONS_HOURS", fac.get("admissions_hours") or ""),
+            website=_env("IOP_WEBSITE", fac.get("website") or ""),
+            address=_env("IOP_ADDRESS", fac.get("address") or ""),
         ),
         host=_env("IOP_HOST", srv.get("host", "127.0.0.1")),
         port=_env("IOP_PORT", int(srv.get("port", 5005))),

@@ -122,3 +122,42 @@ def test_readme_lists_every_answer_key():
     readme = (ROOT / "README.md").read_text()
     for key in (*content.faq_keys(), *content.INTENT_KEYS, *content.RESPONSE_ONLY_KEYS):
         assert f"`{key}`" in readme, key
+
+
+def _rendered(settings_values: dict[str, str]) -> list[tuple[str, str]]:
+    out = []
+    for name, variations in content.load().responses.items():
+        for variation in variations:
+            text = variation.get("text", "")
+            for key, value in settings_values.items():
+                text = text.replace("{" + key + "}", value)
+            out.append((name, text))
+    return out
+
+
+@pytest.mark.parametrize("details", [
+    {},  # the shipped defaults: every facility detail empty
+    {"name": "Riverside Recovery", "admissions_phone": "(555) 010-0000", "admissions_hours": "Mon-Fri 8am-6pm",
+     "website": "https://example.org", "address": "12 Main Street"},
+    {"name": "Riverside Recovery"},
+])
+def test_replies_read_naturally_whichever_facility_details_are_set(details):
+    from bot.settings import Facility
+
+    facility = Facility(**{"name": "", "admissions_phone": "", "admissions_hours": "", "website": "", **details})
+    for name, text in _rendered({**facility.as_template_values(), "max_chars": "1000"}):
+        assert "{" not in text.replace("{\"", ""), (name, text)  # every placeholder is filled
+        clumsy_bits = ("our admissions line", "during office hours", "()", "  ", " .", "..", "'s's",
+                       "at the admissions line")
+        for clumsy in clumsy_bits:
+            assert clumsy not in text, (name, clumsy, text)
+
+
+BLIND_TOOL = ROOT.parent / "shared" / "tools" / "blind_overlap.py"
+
+
+@pytest.mark.skipif(not BLIND_TOOL.exists(), reason="the shared overlap tool is not beside this checkout")
+def test_no_test_phrasing_nearly_copies_a_training_phrasing():
+    """Every file under tests/data/ against data/: a near-copy would measure the training data."""
+    done = subprocess.run([sys.executable, str(BLIND_TOOL), str(ROOT)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:]

@@ -8,10 +8,11 @@ import pytest
 
 from bot.nlu import fingerprint as fp
 from bot.nlu.normalizer import DomainTermNormalizer
+from bot.nlu.sentence_encoder import SentenceEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every component of ours that processes training data (tokenizers, featurizers, trainables).
-TRAINING_COMPONENTS = [DomainTermNormalizer]
+TRAINING_COMPONENTS = [DomainTermNormalizer, SentenceEncoder]
 
 
 def _config_component_names() -> set[str]:
@@ -47,8 +48,16 @@ def test_fingerprint_covers_the_module_its_helpers_and_data(component) -> None:
     files = {Path(p).resolve() for p in component.fingerprint_files()}
     module_file = Path(__import__(component.__module__, fromlist=["_"]).__file__).resolve()
     assert module_file in files, "the component's own module is not hashed"
-    assert (ROOT / "bot" / "nlu" / "fuzzy.py").resolve() in files, "a helper module it imports is not hashed"
+    helpers = {p.resolve() for p in fp.module_files(component.__module__)}
+    assert len(helpers) > 1 and helpers <= files, "a module of ours that it imports is not hashed"
     assert component.fingerprint_addon({}) == fp.fingerprint(files)
+
+
+def test_the_encoder_fingerprint_covers_its_model_and_tokenizer() -> None:
+    from bot.nlu import sentence_encoder
+
+    files = set(SentenceEncoder.fingerprint_files())
+    assert sentence_encoder.model_file() in files and sentence_encoder.tokenizer_file() in files
 
 
 def test_module_files_follow_our_imports_only() -> None:

@@ -136,3 +136,72 @@ def test_a_sense_choice_with_no_question_pending_is_read_as_a_question():
     assert routing.decide(message, {}, FAQ_KEYS | {"choosing_program"}).responses == ["utter_faq/choosing_program"]
     eye = Parse("the eye one", "choose_sense", 0.9, [], [], {"iop_sense": "eye"})
     assert routing.decide(eye, {}, FAQ_KEYS).responses == ["utter_iop_eye"]
+
+
+def unsure(text: str, **entities) -> Parse:
+    return Parse(text=text, intent="faq", intent_confidence=0.9, intent_ranking=[("faq", 0.9)],
+                 selector_ranking=[("iop_cost", 0.3), ("iop_insurance", 0.28)], entities=entities)
+
+
+@pytest.mark.parametrize(
+    ("message", "slots", "expected"),
+    [
+        # the same question about someone else: the last answer again
+        (unsure("and for teenagers?"), {"topic": "iop_schedule"}, ["utter_faq/iop_schedule"]),
+        # "how is it different" after what PHP is: the comparison
+        (unsure("and how is that different"), {"topic": "what_is_php"}, ["utter_faq/iop_vs_php"]),
+        (parse("whats the other one", key="what_is_iop"), {"topic": "what_is_php"}, ["utter_faq/iop_vs_php"]),
+        # an eye conversation keeps its sense for an unclear short follow-up
+        (unsure("what's too high?"), {"iop_sense": "eye", "topic": "iop_eye"}, ["utter_iop_eye"]),
+        # a clear new question wins over the topic
+        (parse("how much does it cost", key="iop_cost"), {"topic": "iop_schedule"}, ["utter_faq/iop_cost"]),
+        # no topic yet: an unclear message is still a did-you-mean or a rephrase request
+        (unsure("and for teenagers?"), {}, ["utter_did_you_mean"]),
+        # a long unclear message is not a follow-up
+        (unsure("my cousin has been talking about it for a while and for teenagers i wonder about many things"),
+         {"topic": "iop_schedule"}, ["utter_did_you_mean"]),
+    ],
+)
+def test_follow_ups_are_read_against_the_last_answer(message, slots, expected):
+    assert routing.decide(message, slots, FAQ_KEYS | {"iop_schedule", "iop_vs_php"}).responses == expected
+
+
+def test_the_answer_given_becomes_the_topic():
+    assert routing.decide(parse(), {}, FAQ_KEYS).slots["topic"] == "iop_duration"
+    eye = parse("normal eye pressure?", intent="iop_eye")
+    assert routing.decide(eye, {}, FAQ_KEYS).slots["topic"] == "iop_eye"
+    assert "topic" not in routing.decide(parse("pizza?", intent="out_of_scope"), {}, FAQ_KEYS).slots
+
+
+def test_two_questions_get_two_answers_in_the_order_asked():
+    message = parse("how much is it and does insurance pay", key="iop_cost",
+                    first_question="iop_cost", second_question="iop_insurance")
+    decision = routing.decide(message, {}, FAQ_KEYS)
+    assert decision.responses == ["utter_faq/iop_cost", "utter_faq/iop_insurance"]
+    assert decision.slots["topic"] == "iop_insurance"
+    # in an eye-pressure conversation the pair of treatment answers is not given
+    assert routing.decide(message, {"iop_sense": "eye"}, FAQ_KEYS).responses == ["utter_iop_eye"]
+
+
+@pytest.mark.parametrize("intent", ["out_of_scope", "facility_question", "medical_advice"])
+def test_honest_replies_and_the_resources_line_on_every_path(intent):
+    assert routing.decide(parse("x", intent=intent), {}, FAQ_KEYS).responses == [f"utter_{intent}"]
+    mention = parse("x", intent=intent, safety="mention")
+    assert routing.decide(mention, {}, FAQ_KEYS).responses == [f"utter_{intent}", "utter_crisis_resources"]
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("how much does it cost and does insurance pay for it", ["how much does it cost", "does insurance pay for it"]),
+        ("how long is it? can i keep working", ["how long is it", "can i keep working"]),
+        ("my son is 16, can he go to school during it? and how long does it last",
+         ["my son is 16 can he go to school during it", "and how long does it last"]),
+        ("is iop for drugs and alcohol", ["is iop for drugs and alcohol"]),  # "and" between nouns: one question
+        ("what is iop", ["what is iop"]),
+    ],
+)
+def test_two_question_split(text, parts):
+    from bot.nlu.two_questions import split
+
+    assert split(text) == parts

@@ -1,0 +1,142 @@
+"""The two-question reader: a message that asks two things ("how much is it and does insurance
+pay?") is split into its questions, and each is matched to the answer whose known phrasings it
+is nearest in meaning (the sentence encoder), so both can be answered in the order asked.
+
+The known phrasings are the FAQ phrasings of the training data, encoded when the server starts.
+A split counts only when each part is a question of some length, both parts are near known
+phrasings of two different answers, and the thresholds below (chosen on the development set,
+tests/data/dev/) are met. It emits ``first_question`` and ``second_question`` entities with the
+two answer keys. Runs on live messages only.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import content
+from bot.nlu.component import ConfiguredComponent
+from bot.nlu.sentence_encoder import encode
+
+# Where a message may change question: "?", "and", "also", "plus", "oh and", a comma or
+# semicolon before a question word.
+_QUESTION_WORD = (r"(?:how|what|whats|what's|does|do|is|are|can|could|will|would|should|when|where|who|why|which|"
+                  r"if|any|and|also|plus|u|r)")
+_SPLIT = re.compile(rf"\?+\s*|\s+(?:and|also|plus|oh and|and also|n)\s+(?={_QUESTION_WORD}\b)"
+                    rf"|[,;]\s+(?={_QUESTION_WORD}\b)", re.I)
+_ASKS = re.compile(rf"^(?:and |also |plus |so |but )?{_QUESTION_WORD}\b", re.I)
+MIN_WORDS = 3
+TOP_K = 3  # a key's score: the mean similarity of its three nearest phrasings
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str
+    score: float
+
+
+class Phrasebook:
+    """The known phrasings of each answer key, as meaning vectors."""
+
+    def __init__(self, phrasings: dict[str, list[str]]) -> None:
+        self.keys: list[str] = []
+        texts: list[str] = []
+        for key, examples in phrasings.items():
+            for example in examples:
+                self.keys.append(key)
+                texts.append(example)
+        self.vectors = encode(texts, batch_size=64)
+        self._key_index = {key: np.array([i for i, k in enumerate(self.keys) if k == key]) for key in phrasings}
+
+    def nearest(self, vector: np.ndarray) -> list[Match]:
+        """Answer keys ranked by how near their phrasings are to ``vector``."""
+        similarity = self.vectors @ vector
+        scores = []
+        for key, index in self._key_index.items():
+            if len(index):
+                top = np.sort(similarity[index])[-TOP_K:]
+                scores.append(Match(key, float(top.mean())))
+        return sorted(scores, key=lambda m: m.score, reverse=True)
+
+
+@lru_cache(maxsize=1)
+def faq_phrasebook() -> Phrasebook:
+    loaded = content.load()
+    return Phrasebook({key: loaded.phrasings.get(key, []) for key in loaded.faq_keys})
+
+
+def split(text: str) -> list[str]:
+    """The message's questions. A part that is not a question ("my son is 16") is context:
+    it joins the question after it. Parts shorter than MIN_WORDS words join the one before."""
+    parts = [p.strip(" .!,;") for p in _SPLIT.split(text) if p and p.strip(" .!,;")]
+    questions: list[str] = []
+    context = ""
+    for part in parts:
+        if not _ASKS.match(part) and part is not parts[-1] and not questions:
+            context = f"{context} {part}".strip()
+            continue
+        if context:
+            part, context = f"{context} {part}", ""
+        if questions and len(part.split()) < MIN_WORDS:
+            questions[-1] = f"{questions[-1]} {part}"
+        else:
+            questions.append(part)
+    return questions
+
+
+def two_questions(
+    text: str, min_score: float, min_margin: float, book: Phrasebook | None = None
+) -> tuple[str, str] | None:
+    """The answer keys of the two questions in ``text``, in order, or None."""
+    parts = split(text)
+    if len(parts) != 2 or not _ASKS.match(parts[1]) and "?" not in text:
+        return None
+    book = book or faq_phrasebook()
+    first, second = (book.nearest(v) for v in encode(parts))
+    keys = []
+    for ranking in (first, second):
+        best, runner_up = ranking[0], ranking[1]
+        margin = best.score - runner_up.score
+        # near a known phrasing, or (a short elliptical question) far ahead of any other answer
+        if not (best.score >= min_score and margin >= min_margin) and not (best.score >= 0.3 and margin >= 0.12):
+            return None
+        keys.append(best.key)
+    return (keys[0], keys[1]) if keys[0] != keys[1] else None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class TwoQuestionReader(ConfiguredComponent, EntityExtractorMixin):
+    """Emits ``first_question`` / ``second_question`` entities for a message that asks two things."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        faq_phrasebook()  # encode the known phrasings when the server starts
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"min_score": 0.55, "min_margin": 0.03}
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["onnxruntime", "tokenizers"]
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text or text.startswith("/"):
+                continue
+            found = two_questions(text, float(self.config["min_score"]), float(self.config["min_margin"]))
+            if found:
+                entities = list(message.get(ENTITIES, []))
+                for name, key in zip(("first_question", "second_question"), found, strict=True):
+                    entities.append({"entity": name, "value": key, "start": 0, "end": len(text),
+                                     "confidence_entity": 1.0, "extractor": self.__class__.__name__})
+                message.set(ENTITIES, entities, add_to_output=True)
+        return messages

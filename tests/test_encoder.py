@@ -1,0 +1,65 @@
+"""The sentence encoder: real meaning vectors from the packaged model, no hub, checked file."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu import sentence_encoder
+from bot.nlu.sentence_encoder import DIMENSIONS, SentenceEncoder, encode
+
+
+def test_vectors_have_unit_length_and_one_row_per_text():
+    vectors = encode(["how long is the program", "", "ok"])
+    assert vectors.shape == (3, DIMENSIONS)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert encode([]).shape == (0, DIMENSIONS)
+
+
+def test_paraphrases_are_closer_than_unrelated_questions():
+    medicaid, insurance, dog, weather = encode(
+        ["do you take medicaid", "will my insurance pay for it", "can i bring my dog", "is it going to rain"])
+    assert medicaid @ insurance > medicaid @ dog + 0.15
+    assert medicaid @ insurance > medicaid @ weather + 0.15
+
+
+def test_batches_give_the_same_vectors_as_single_texts():
+    texts = ["what is an intensive outpatient program", "cost?", "my son relapsed, what now"]
+    together = encode(texts, batch_size=8)
+    alone = np.vstack([encode([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_a_model_file_with_the_wrong_checksum_is_refused(tmp_path, monkeypatch):
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not the model")
+    monkeypatch.setattr(sentence_encoder, "model_file", lambda: fake)
+    sentence_encoder._checked_model.cache_clear()
+    try:
+        with pytest.raises(sentence_encoder.ModelFileError):
+            sentence_encoder._checked_model()
+    finally:
+        sentence_encoder._checked_model.cache_clear()
+
+
+def test_component_adds_the_same_scaled_sentence_feature_to_training_and_live_messages(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "encoder")
+    config = {**SentenceEncoder.get_default_config(), "scale": 10.0}
+    component = SentenceEncoder.create(config, storage, Resource("encoder"), context)
+    training = TrainingData([Message({TEXT: "do you take medicaid", "intent": "faq"}), Message({"intent": "x"})])
+    component.process_training_data(training)
+    live = component.process([Message({TEXT: "do you take medicaid"})])[0]
+    trained = training.training_examples[0]
+    seq_t, sent_t = trained.get_dense_features(TEXT)
+    seq_l, sent_l = live.get_dense_features(TEXT)
+    assert seq_t is None and seq_l is None, "sentence features only"
+    assert sent_t.features.shape == (1, DIMENSIONS)
+    assert np.allclose(sent_t.features, sent_l.features, atol=1e-4)
+    assert np.isclose(np.linalg.norm(sent_l.features), 10.0, atol=1e-3)
+    assert training.training_examples[1].get_dense_features(TEXT) == (None, None), "no text, no feature"
