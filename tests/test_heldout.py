@@ -1,4 +1,6 @@
-"""Held-out evaluation: the answer key each fresh phrasing actually gets from the live assistant."""
+"""The older held-out set, kept as a second report: the answer key each phrasing gets from the live
+assistant. It was kept "fresh" by tuning training data until it passed, so it says more about the
+training data than about visitors; tests/test_blind.py is the measure that counts."""
 from __future__ import annotations
 
 import uuid
@@ -11,7 +13,7 @@ import yaml
 from bot.content import faq_keys
 from tests.helpers import DATA, report
 
-GATE = 0.92
+GATE = 0.85  # a floor under the figure reached, so a regression cannot land
 SENSE_OF_KEY = {"iop_eye": "eye", "iop_stock": "stock", "php_programming": "php programming",
                 "ask_iop_sense": "no cue (ask)"} | {key: "treatment" for key in faq_keys()}
 
