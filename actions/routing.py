@@ -35,7 +35,11 @@ FOLLOW_UP_MAX_WORDS = 8
 SHORT_WORDS = 10  # in an eye or stock conversation, an unclear message this short stays in that sense
 SURE_OUT_OF_SCOPE = 0.9
 # Asking how the last answer's subject differs from IOP.
-COMPARE = re.compile(r"\b(?:the other one|other one|different|difference|differ|compare|vs|versus|better)\b", re.I)
+COMPARE = re.compile(r"\b(?:the other one|other one|different|difference|differ|diff|compare|vs|versus|better)\b", re.I)
+# Nothing but the acronym, maybe with "what is" around it: "iop?", "IOP", "what's an I.O.P."
+BARE_ACRONYM = re.compile(r"^\W*(?:(?:so|ok|hi|hey|um|what|whats|what's|is|an?|the|does|do|mean|means|stand|stands|for|"
+                          r"about|tell|me|explain|define|\?)\W*)*iops?\W*(?:(?:mean|means|stand|stands|for|is|\?)\W*)*$",
+                          re.I)
 COMPARISONS = {"what_is_php": "iop_vs_php", "what_is_outpatient": "iop_vs_outpatient",
                "iop_vs_inpatient": "inpatient_vs_residential"}
 
@@ -243,8 +247,9 @@ def _route(
             return Decision([f"utter_{SENSE_ANSWERS[sense]}"], {"iop_sense": sense})
 
     sense = cue or remembered
-    if sense is None and key in ACRONYM_KEYS and parse.entities.get("acronym") == "iop":
-        return Decision(["utter_ask_iop_sense"], {"pending_answer": key})
+    hinges_on_acronym = key in ACRONYM_KEYS or BARE_ACRONYM.match(parse.text) is not None
+    if sense is None and hinges_on_acronym and parse.entities.get("acronym") == "iop":
+        return Decision(["utter_ask_iop_sense"], {"pending_answer": key if key in ACRONYM_KEYS else "what_is_iop"})
     return answer_in_sense(key, sense, faq_keys)
 
 

@@ -205,3 +205,13 @@ def test_two_question_split(text, parts):
     from bot.nlu.two_questions import split
 
     assert split(text) == parts
+
+
+@pytest.mark.parametrize("text", ["iop?", "IOP", "what's an iop", "iop means?"])
+def test_a_bare_acronym_asks_which_sense_whatever_the_classifier_guessed(text):
+    message = parse(text, key="iop_cost", acronym="iop")
+    decision = routing.decide(message, {}, FAQ_KEYS)
+    assert decision.responses == ["utter_ask_iop_sense"]
+    assert decision.slots["pending_answer"] == "what_is_iop"
+    assert routing.decide(parse("how much is iop", key="iop_cost", acronym="iop"), {}, FAQ_KEYS).responses == [
+        "utter_faq/iop_cost"]

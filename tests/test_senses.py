@@ -174,3 +174,13 @@ def test_labelled_sense_cases(read) -> None:
     print(f"sense_cases.yml: {len(cases) - len(misses)}/{len(cases)} right ({accuracy:.1%})")
     print("\n".join(misses))
     assert accuracy >= 0.95, "\n".join(misses)
+
+
+@pytest.mark.parametrize(("text", "iop_sense", "php_sense"), [
+    ("is it smart to invest in an iop on day one", "stock", None),  # investing is the stock sense
+    ("when is the iop for that ai company", "stock", None),
+    ("what is $_POST in php", None, "programming"),  # "$_POST" is split by the tokenizer
+])
+def test_investing_company_and_code_cues(read, text, iop_sense, php_sense):
+    reading = read(text)
+    assert (reading.iop_sense, reading.php_sense) == (iop_sense, php_sense), reading.cues

@@ -53,6 +53,7 @@ READING_NUMBER = re.compile(r"\d{1,2}(?:\.\d)?")
 MMHG_TOKEN = re.compile(r"\d+(?:\.\d+)?mmhg")
 PHP_WORD = re.compile(r"php\d[\d.]*|\S+\.php|php\.ini|<\?php")  # "php8.1", "index.php"
 # Only code looks like this: "php 7.4", "$row", "json_decode", "explode()", "->".
+CODE_IN_TEXT = re.compile(r"\$_?[A-Za-z]\w*|->|::|<\?")  # "$_POST" is split into tokens
 CODE_SHAPED = re.compile(r"\d+\.\d+|\$\w+|\w+_\w+|\w+\(\)|->|::")
 
 
@@ -146,8 +147,13 @@ class SenseReader:
         from spacy.tokens import Doc
 
         lowered = Doc(self._nlp.vocab, words=words, spaces=spaces)
+        cue_words: frozenset[str] = getattr(self, "_cue_words", frozenset())
         for token in lowered:
-            token.lemma_ = self._lemmas.get(token.lower_, token.lower_)
+            word = token.lower_
+            lemma = self._lemmas.get(word, word)
+            if lemma == word and word.endswith("s") and word[:-1] in cue_words:
+                lemma = word[:-1]  # a plural the lookup table lacks ("stocks")
+            token.lemma_ = lemma
         return lowered
 
     # --- reading --------------------------------------------------------------
@@ -212,7 +218,9 @@ class SenseReader:
 
 
 def _has_code_shape(doc: Doc) -> bool:
-    """ "php8.1", "index.php" or a code-shaped token can only be the language."""
+    """ "php8.1", "index.php", "$_POST" or a code-shaped token can only be the language."""
+    if CODE_IN_TEXT.search(doc.text):
+        return True
     return any(PHP_WORD.fullmatch(token.lower_) or CODE_SHAPED.fullmatch(token.text) for token in doc)
 
 

@@ -121,7 +121,7 @@ class TwoQuestionReader(ConfiguredComponent, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"min_score": 0.55, "min_margin": 0.03}
+        return {"min_score": 0.45, "min_margin": 0.02}
 
     @staticmethod
     def required_packages() -> list[str]:
