@@ -96,3 +96,18 @@ def test_safety_guard_keeps_a_confident_classifier_crisis_and_drops_an_unsure_on
     guard.process([sure, unsure])
     assert sure.get("intent")["name"] == "crisis"
     assert unsure.get("intent")["name"] == "faq"
+
+
+@pytest.mark.parametrize(("text", "noise"), [
+    ("zxq wvvk plorf", True), ("asdfgh", True), ("qqq blorp znarf", True),
+    ("how long is iop", False), ("cuanto cuesta", False), ("thx", False), ("iop??", False), ("12", False),
+    ("wat r the hrs", False), ("medicaid", False),
+])
+def test_gibberish_guard(storage, context, text, noise):
+    from bot.nlu.gibberish import GibberishGuard
+
+    guard = build(GibberishGuard, storage, context)
+    message = Message({TEXT: text, "intent": {"name": "thanks", "confidence": 0.9},
+                       "intent_ranking": [{"name": "thanks", "confidence": 0.9}]})
+    guard.process([message])
+    assert (message.get("intent")["name"] == "nlu_fallback") is noise

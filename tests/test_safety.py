@@ -1,4 +1,4 @@
-"""The deterministic crisis check (bot/safety.py): recall first, then precision."""
+"""The deterministic crisis check (bot/nlu/safety_guard.py): recall first, then precision."""
 from __future__ import annotations
 
 import re

@@ -1,18 +1,23 @@
-"""The base of our NLU components that need only their config: nothing trained, nothing stored."""
+"""The base of our NLU components that need only their config, and helpers they share."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
 
 
 class ConfiguredComponent(GraphComponent):
-    """Built from its config alone; subclasses say what they do in ``process``."""
+    """Built from its config alone (nothing trained, nothing stored); subclasses say what they do
+    in ``process``."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        # (None when reached through a Rasa base class's own argument-less super().__init__())
+        self.config = config or {}
 
     @classmethod
     def create(
@@ -23,3 +28,19 @@ class ConfiguredComponent(GraphComponent):
         execution_context: ExecutionContext,
     ) -> GraphComponent:
         return cls(config)
+
+
+def visitor_texts(messages: Iterable[Message]) -> Iterator[tuple[Message, str]]:
+    """Each message with text a visitor typed: not empty, not a button's ``/intent`` payload."""
+    for message in messages:
+        text = message.get(TEXT) or ""
+        if text and not text.startswith("/"):
+            yield message, text
+
+
+def add_entity(message: Message, entity: str, value: str, extractor: str, replace: bool = False) -> None:
+    """Add an entity that covers the whole message (``replace``: instead of any of that name)."""
+    entities = [e for e in message.get(ENTITIES, []) if not (replace and e.get("entity") == entity)]
+    entities.append({"entity": entity, "value": value, "start": 0, "end": len(message.get(TEXT) or ""),
+                     "confidence_entity": 1.0, "extractor": extractor})
+    message.set(ENTITIES, entities, add_to_output=True)

@@ -51,6 +51,18 @@ def is_english_word(word: str) -> bool:
     return word in words or word in inflected
 
 
+def is_spanish_word(word: str) -> bool:
+    """True for a lowercase word form in spaCy's Spanish lemma table (~490k forms)."""
+    return word in _spanish_forms()
+
+
+@lru_cache(maxsize=1)
+def _spanish_forms() -> Table:
+    from spacy.lookups import load_lookups
+
+    return load_lookups("es", ["lemma_lookup"]).get_table("lemma_lookup")
+
+
 @lru_cache(maxsize=1)
 def _english_words() -> tuple[frozenset[str], Table]:
     """spacy-lookups-data's English lemma tables: ~130k words in all.

@@ -16,10 +16,9 @@ from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.component import ConfiguredComponent
+from bot.nlu.component import ConfiguredComponent, add_entity, visitor_texts
 
 LANGUAGES = ("en", "es")
 ENTITY = "language"
@@ -59,11 +58,7 @@ def _detector() -> Any:
 
 def set_language(message: Message, language: str, extractor: str) -> None:
     """Put (or replace) the message's ``language`` entity."""
-    text = message.get(TEXT) or ""
-    entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != ENTITY]
-    entities.append({"entity": ENTITY, "value": language, "start": 0, "end": len(text),
-                     "confidence_entity": 1.0, "extractor": extractor})
-    message.set(ENTITIES, entities, add_to_output=True)
+    add_entity(message, ENTITY, language, extractor, replace=True)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -83,10 +78,7 @@ class LanguageDetector(ConfiguredComponent, EntityExtractorMixin):
         return ["lingua"]
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if not text or text.startswith("/"):
-                continue
+        for message, text in visitor_texts(messages):
             language = detect(text, float(self.config["min_confidence"]), int(self.config["min_words"]))
             if language:
                 set_language(message, language, self.__class__.__name__)

@@ -45,6 +45,12 @@ def normalize(text: str) -> str:
     return _CHUNK.sub(_fix_chunk, text)
 
 
+def known_term(word: str) -> bool:
+    """A domain term, one of its plurals, or a word on the never-correct list."""
+    forms, keep, _ = _lexicon()
+    return word in forms or word in keep
+
+
 def _fix_chunk(match: re.Match[str]) -> str:
     chunk = match.group()
     if "@" in chunk or "://" in chunk or chunk.lower().startswith("www."):

@@ -24,10 +24,10 @@ from typing import Any
 import yaml
 from rapidfuzz.distance import DamerauLevenshtein
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.component import ConfiguredComponent
+from bot.nlu.component import ConfiguredComponent, add_entity, visitor_texts
 from bot.nlu.fuzzy import Candidates
 from bot.nlu.language import set_language
 
@@ -259,10 +259,7 @@ class SafetyGuard(ConfiguredComponent):
         return ["rapidfuzz"]
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if not text or text.startswith("/"):
-                continue
+        for message, text in visitor_texts(messages):
             verdict, group = reason(text)
             if verdict == AT_RISK:
                 _promote(message, CRISIS)
@@ -273,7 +270,7 @@ class SafetyGuard(ConfiguredComponent):
                     set_language(message, "es", self.__class__.__name__)  # the resources line in Spanish
                 if (message.get(INTENT) or {}).get("name") == CRISIS:
                     _demote_crisis(message)  # the classifier's second net, overruled by the guard
-                _add_entity(message, "mention", len(text))
+                add_entity(message, "safety", "mention", self.__class__.__name__)
             elif _is_crisis(message) and not classifier_crisis_stands(
                 text, float((message.get(INTENT) or {}).get("confidence") or 0), self.min_classifier_confidence
             ):
@@ -303,9 +300,3 @@ def _demote_crisis(message: Message) -> None:
     if ranking:
         message.set(INTENT, ranking[0], add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-
-
-def _add_entity(message: Message, value: str, end: int) -> None:
-    entity = {"entity": "safety", "value": value, "start": 0, "end": end, "confidence_entity": 1.0,
-              "extractor": SafetyGuard.__name__}
-    message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)

@@ -18,15 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.component import ConfiguredComponent
 from bot.nlu.fingerprint import fingerprint, module_files
 
 DIMENSIONS = 384
@@ -110,26 +108,17 @@ def encode(texts: list[str], batch_size: int = 32) -> np.ndarray:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class SentenceEncoder(DenseFeaturizer, GraphComponent):
+class SentenceEncoder(DenseFeaturizer, ConfiguredComponent):
     """Adds the message's meaning vector as a dense sentence feature."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {**DenseFeaturizer.get_default_config(), "scale": 10.0, "batch_size": 32}
 
-    def __init__(self, config: dict[str, Any], name: str) -> None:
-        super().__init__(name, config)
+    def __init__(self, config: dict[str, Any]) -> None:
+        DenseFeaturizer.__init__(self, self.__class__.__name__, config)
+        self.config = config
         _session()  # load (and check) the model when the server starts
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls(config, execution_context.node_name)
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:

@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import content
-from bot.nlu.component import ConfiguredComponent
+from bot.nlu.component import ConfiguredComponent, add_entity, visitor_texts
 from bot.nlu.sentence_encoder import encode
 
 # Where a message may change question: "?", "and", "also", "plus", "oh and", a comma or
@@ -128,15 +127,8 @@ class TwoQuestionReader(ConfiguredComponent, EntityExtractorMixin):
         return ["onnxruntime", "tokenizers"]
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if not text or text.startswith("/"):
-                continue
+        for message, text in visitor_texts(messages):
             found = two_questions(text, float(self.config["min_score"]), float(self.config["min_margin"]))
-            if found:
-                entities = list(message.get(ENTITIES, []))
-                for name, key in zip(("first_question", "second_question"), found, strict=True):
-                    entities.append({"entity": name, "value": key, "start": 0, "end": len(text),
-                                     "confidence_entity": 1.0, "extractor": self.__class__.__name__})
-                message.set(ENTITIES, entities, add_to_output=True)
+            for name, key in zip(("first_question", "second_question"), found or (), strict=True):
+                add_entity(message, name, key, self.__class__.__name__)
         return messages
