@@ -111,3 +111,16 @@ def test_gibberish_guard(storage, context, text, noise):
                        "intent_ranking": [{"name": "thanks", "confidence": 0.9}]})
     guard.process([message])
     assert (message.get("intent")["name"] == "nlu_fallback") is noise
+
+
+def test_two_question_reader_marks_two_questions_and_leaves_one_alone(storage, context):
+    from bot.nlu.two_questions import TwoQuestionReader
+
+    reader = build(TwoQuestionReader, storage, context)
+    two = Message({TEXT: "how much does iop cost and does my insurance cover it"})
+    one = Message({TEXT: "how much does iop cost"})
+    button = Message({TEXT: '/choose_sense{"iop_sense": "eye"}'})
+    reader.process([two, one, button])
+    found = {e["entity"]: e["value"] for e in two.get("entities", [])}
+    assert found == {"first_question": "iop_cost", "second_question": "iop_insurance"}
+    assert one.get("entities", []) == [] and button.get("entities", []) == []

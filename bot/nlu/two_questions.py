@@ -129,6 +129,7 @@ class TwoQuestionReader(ConfiguredComponent, EntityExtractorMixin):
     def process(self, messages: list[Message]) -> list[Message]:
         for message, text in visitor_texts(messages):
             found = two_questions(text, float(self.config["min_score"]), float(self.config["min_margin"]))
-            for name, key in zip(("first_question", "second_question"), found or (), strict=True):
-                add_entity(message, name, key, self.__class__.__name__)
+            if found:
+                for name, key in zip(("first_question", "second_question"), found, strict=True):
+                    add_entity(message, name, key, self.__class__.__name__)
         return messages
