@@ -13,7 +13,7 @@ import yaml
 from bot.content import faq_keys
 from tests.helpers import DATA, report
 
-GATE = 0.85  # a floor under the figure reached, so a regression cannot land
+GATE = 0.91  # a floor under the figure reached (0.929), so a regression cannot land
 SENSE_OF_KEY = {"iop_eye": "eye", "iop_stock": "stock", "php_programming": "php programming",
                 "ask_iop_sense": "no cue (ask)"} | {key: "treatment" for key in faq_keys()}
 

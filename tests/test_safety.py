@@ -10,21 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
+from bot.content import faq_keys
 from bot.nlu import safety_guard as safety
 from bot.nlu.safety_guard import AT_RISK, MENTION, assess, normalise
 from tests.helpers import report
 
 DATA = Path(__file__).parent / "data"
-# Keys of the "Treatment programs" table in ANSWER_KEYS.md.
-TREATMENT_KEYS = {
-    "what_is_iop", "iop_conditions", "iop_what_to_expect", "iop_schedule", "iop_duration",
-    "iop_cost", "iop_insurance", "iop_vs_php", "iop_vs_inpatient", "iop_vs_outpatient",
-    "what_is_php", "what_is_outpatient", "inpatient_vs_residential", "levels_of_care",
-    "work_school", "how_to_start", "choosing_program", "family_involvement",
-    "individual_therapy", "group_therapy", "iop_anxiety", "drug_testing", "relapse",
-    "after_iop", "sober_living", "detox", "treatment_plan", "treatment_team",
-    "twelve_step", "billing_codes", "overnight",
-}
+TREATMENT_KEYS = set(faq_keys())  # the treatment answers, read from the data
 
 
 def _lines(name: str) -> list[str]:
