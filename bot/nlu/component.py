@@ -7,7 +7,7 @@ from typing import Any
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 
@@ -44,3 +44,13 @@ def add_entity(message: Message, entity: str, value: str, extractor: str, replac
     entities.append({"entity": entity, "value": value, "start": 0, "end": len(message.get(TEXT) or ""),
                      "confidence_entity": 1.0, "extractor": extractor})
     message.set(ENTITIES, entities, add_to_output=True)
+
+
+def promote_intent(message: Message, name: str) -> None:
+    """Make ``name`` the message's intent, at the top of the ranking. The others are halved so that
+    no near tie remains for FallbackClassifier's ambiguity check."""
+    ranking = [{**r, "confidence": float(r.get("confidence") or 0) * 0.5}
+               for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
+    top = {"name": name, "confidence": 1.0}
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.component import ConfiguredComponent, visitor_texts
+from bot.nlu.component import ConfiguredComponent, promote_intent, visitor_texts
 from bot.nlu.fuzzy import is_english_word, is_spanish_word
 from bot.nlu.normalizer import known_term
 
@@ -45,9 +45,5 @@ class GibberishGuard(ConfiguredComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message, text in visitor_texts(messages):
             if (message.get(INTENT) or {}).get("name") != "crisis" and is_noise(text):
-                top = {"name": FALLBACK, "confidence": 1.0}
-                ranking = [{**r, "confidence": float(r.get("confidence") or 0) * 0.5}
-                           for r in message.get(INTENT_RANKING_KEY) or []]
-                message.set(INTENT, top, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+                promote_intent(message, FALLBACK)
         return messages

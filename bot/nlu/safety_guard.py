@@ -27,7 +27,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.component import ConfiguredComponent, add_entity, visitor_texts
+from bot.nlu.component import ConfiguredComponent, add_entity, promote_intent, visitor_texts
 from bot.nlu.fuzzy import Candidates
 from bot.nlu.language import set_language
 
@@ -262,13 +262,13 @@ class SafetyGuard(ConfiguredComponent):
         for message, text in visitor_texts(messages):
             verdict, group = reason(text)
             if verdict == AT_RISK:
-                _promote(message, CRISIS)
+                promote_intent(message, CRISIS)
                 if group and group.startswith("es:"):
                     set_language(message, "es", self.__class__.__name__)  # the crisis reply in Spanish
             elif verdict == MENTION:
                 if group and group.startswith("es:") and not _has_language(message):
                     set_language(message, "es", self.__class__.__name__)  # the resources line in Spanish
-                if (message.get(INTENT) or {}).get("name") == CRISIS:
+                if _is_crisis(message):
                     _demote_crisis(message)  # the classifier's second net, overruled by the guard
                 add_entity(message, "safety", "mention", self.__class__.__name__)
             elif _is_crisis(message) and not classifier_crisis_stands(
@@ -284,15 +284,6 @@ def _has_language(message: Message) -> bool:
 
 def _is_crisis(message: Message) -> bool:
     return (message.get(INTENT) or {}).get("name") == CRISIS
-
-
-def _promote(message: Message, name: str) -> None:
-    # The others are halved so that no near tie remains for FallbackClassifier's ambiguity check.
-    ranking = [{**r, "confidence": float(r.get("confidence") or 0) * 0.5}
-               for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
-    top = {"name": name, "confidence": 1.0}
-    message.set(INTENT, top, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
 
 
 def _demote_crisis(message: Message) -> None:

@@ -23,10 +23,10 @@ import yaml
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.component import ConfiguredComponent
+from bot.nlu.component import ConfiguredComponent, add_entity
 from bot.nlu.fuzzy import Candidates, is_english_word
 
 if TYPE_CHECKING:
@@ -316,17 +316,7 @@ class SenseTagger(ConfiguredComponent, EntityExtractorMixin):
                 ("acronym", "iop" if reading.mentions_iop else None),
                 ("acronym", "php" if reading.mentions_php and not reading.mentions_iop else None),
             ]
-            entities = [
-                {
-                    "entity": name,
-                    "value": value,
-                    "start": 0,
-                    "end": len(text),
-                    "confidence_entity": 1.0,
-                    "extractor": self.__class__.__name__,
-                }
-                for name, value in found
-                if value
-            ]
-            message.set(ENTITIES, [*message.get(ENTITIES, []), *entities], add_to_output=True)
+            for name, value in found:
+                if value:
+                    add_entity(message, name, value, self.__class__.__name__)
         return messages
