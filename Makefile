@@ -18,7 +18,7 @@ export RASA_TELEMETRY_ENABLED := false
 TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu bot/data -name '*.yml' -o -name '*.py' 2>/dev/null)
 UNIT    := -m "not live and not browser and not model"
 
-.PHONY: help setup spacy model run shell check test test-unit test-deps bench clean
+.PHONY: help setup spacy model run run-scaled shell check test test-unit test-deps bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,8 +48,12 @@ $(MODEL): $(VENV)/.installed $(SPACY) $(TRAIN_INPUTS)
 
 model: $(MODEL) ## train the model if its inputs changed
 
-run: setup $(MODEL) ## start the assistant (action server + Rasa server, web chat, REST)
+run: setup $(MODEL) ## start the assistant (one Rasa server: web chat, REST; restarted if it dies)
 	$(PY) -m bot run
+
+run-scaled: setup $(MODEL) ## several servers behind nginx on PostgreSQL + Redis (SERVERS=2)
+	@scripts/install-scale-deps
+	$(PY) -m bot run --servers $(or $(SERVERS),2)
 
 shell: setup $(MODEL) ## talk to the assistant in the terminal (staff); DEBUG=1 shows intents
 	$(PY) -m bot shell $(if $(DEBUG),--debug,)
@@ -57,8 +61,9 @@ shell: setup $(MODEL) ## talk to the assistant in the terminal (staff); DEBUG=1 
 check: setup ## check the content: every key answered, enough phrasings, no duplicates
 	$(PY) -m bot check
 
-test-deps: setup ## install what the browser tests need (Debian chromium, npm packages)
+test-deps: setup ## install what the browser and scale-out tests need (Debian packages, npm packages)
 	@scripts/install-test-deps
+	@scripts/install-scale-deps
 
 test-unit: setup ## the fast tier: every test that needs no trained model, browser or server
 	$(PY) -m pytest $(UNIT)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from actions import routing
 from bot import content
+from bot.dialogue import routing
 
 ROOT = Path(__file__).resolve().parent.parent
 

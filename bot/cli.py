@@ -6,17 +6,28 @@ import os
 import signal
 import sys
 import time
+from typing import Any
 
 from bot import settings as settings_module
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot import stores
     from bot.server import Assistant
 
     settings = settings_module.load()
-    assistant = Assistant(settings, settings.host, settings.port, settings.action_port)
-    print(f"==> Starting the action server on 127.0.0.1:{settings.action_port} and Rasa on {assistant.url}")
-    print("    (loading the model takes about half a minute)")
+    assistant: Any
+    if args.servers:
+        from bot.scale import ScaledAssistant
+
+        assistant = ScaledAssistant(settings, servers=args.servers)
+        where = settings.store_url and stores.describe(settings) or "a private PostgreSQL under .state/scale/"
+        print(f"==> Starting {args.servers} servers behind nginx on {assistant.url} (conversations: {where}, "
+              f"locks: {'Redis at ' + settings.lock_url if settings.lock_url else 'a private Redis'})")
+    else:
+        assistant = Assistant(settings, settings.host, settings.port)
+        print(f"==> Starting the assistant on {assistant.url} (conversations: {stores.describe(settings)})")
+    print("    (loading the model takes a few seconds)", flush=True)
     try:
         assistant.start()
     except Exception as exc:  # a missing secret or setting: say what to do
@@ -30,18 +41,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    started = time.monotonic()
     try:
         assistant.wait_ready()
         print(f"""
-==> The assistant is ready.
+==> The assistant is ready ({time.monotonic() - started:.0f} s).
     Web chat:  {assistant.url}/chat/
     REST:      curl -s {assistant.url}/webhooks/rest/webhook -d '{{"sender":"me","message":"how long does IOP last"}}'
     Terminal:  make shell        Stop: Ctrl-C
 """, flush=True)
         parent = os.getppid()
-        while not stopping and all(p.poll() is None for p in assistant.processes):
+        while not stopping:
             if os.getppid() != parent:  # make was killed without passing the signal on
                 break
+            assistant.watch(say=lambda line: print(f"==> {line}", flush=True))  # a dead server comes back
             time.sleep(0.5)
     except (RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -54,22 +67,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_shell(args: argparse.Namespace) -> int:
     from bot.shell import chat, is_up
+    from bot.stores import open_store
 
     settings = settings_module.load()
     url = args.url or f"http://127.0.0.1:{settings.port}"
     if is_up(url):
-        return chat(url, settings.tracker_db, args.debug)
+        return chat(url, open_store(settings), args.debug)
     if args.url:
         print(f"error: nothing answers at {url}", file=sys.stderr)
         return 1
     from bot.server import Assistant, free_port
 
-    assistant = Assistant(settings, "127.0.0.1", free_port(), free_port())  # never clashes with `make run`
-    print(f"==> Starting a private assistant for this shell on {assistant.url} (about half a minute)")
+    assistant = Assistant(settings, "127.0.0.1", free_port())  # never clashes with `make run`
+    print(f"==> Starting a private assistant for this shell on {assistant.url}")
     assistant.start()
     try:
         assistant.wait_ready()
-        return chat(assistant.url, settings.tracker_db, args.debug)
+        return chat(assistant.url, open_store(settings), args.debug)
     finally:
         assistant.stop()
 
@@ -120,7 +134,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the action server and the Rasa server").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="start the assistant (restarted if it dies)")
+    run.add_argument("--servers", type=int, default=0,
+                     help="run this many servers behind nginx, on PostgreSQL and Redis (make run-scaled)")
+    run.set_defaults(func=cmd_run)
     sub.add_parser("check", help="check answers and phrasings for an editor").set_defaults(func=cmd_check)
     shell = sub.add_parser("shell", help="chat in the terminal (starts a private assistant if none runs)")
     shell.add_argument("--debug", action="store_true", help="show intent, confidence, answer key and sense")

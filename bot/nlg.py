@@ -2,7 +2,9 @@
 
 Placeholders such as ``{facility_name}`` or ``{admissions_phone}`` are filled
 from ``settings.yml`` for every response, including those sent by rules, so
-they work even when the action server is down. Slot values win over them.
+every reply has them. Slot values win over them.
+The did-you-mean offer's buttons are made here from the ``offers`` slot the
+router sets (bot/dialogue/policy.py), titled in the conversation's language.
 """
 from __future__ import annotations
 
@@ -10,9 +12,12 @@ from typing import Any
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import settings
+
+DID_YOU_MEAN, OFFERS_SLOT = "utter_did_you_mean", "offers"
 
 
 class FacilityNLG(TemplatedNaturalLanguageGenerator):
@@ -20,6 +25,23 @@ class FacilityNLG(TemplatedNaturalLanguageGenerator):
 
     def __init__(self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
+
+    async def generate(
+        self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        message = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        if message is not None and utter_action == DID_YOU_MEAN:
+            slots = tracker.current_slot_values()
+            message["buttons"] = [
+                {"title": self.title(key, slots, output_channel), "payload": f'/choose_answer{{"answer_key": "{key}"}}'}
+                for key in slots.get(OFFERS_SLOT) or []
+            ]
+        return message
+
+    def title(self, key: str, slots: dict[str, Any], output_channel: str) -> str:
+        """A short button label for an answer key (utter_title_<key>), in the conversation's language."""
+        found = self.generate_from_slots(f"utter_title_{key}", slots, output_channel)
+        return str(found["text"]) if found and found.get("text") else key.replace("_", " ")
 
     def _fill_response(
         self, response: dict[str, Any], filled_slots: dict[str, Any] | None = None, **kwargs: Any

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.settings import Settings
+from bot.stores import open_store  # noqa: F401 - the staff commands open the store from here
 
 
 def sql_store(store: Any) -> Any | None:
@@ -45,10 +45,3 @@ def purge(store: Any, older_than_days: float, now: float | None = None) -> list[
             session.query(event).filter(event.sender_id.in_(stale)).delete(synchronize_session=False)
             session.commit()
     return stale
-
-
-def open_store(settings: Settings) -> Any:
-    """The conversation store the server uses (SQLite file by default), opened from the CLI."""
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    return SQLTrackerStore(dialect="sqlite", db=str(settings.tracker_db))

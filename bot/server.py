@@ -1,15 +1,22 @@
-"""Start and stop the two processes of the assistant: the action server and the Rasa server."""
+"""Start, watch and stop the assistant's Rasa server (one process: no custom actions are needed).
+
+``Assistant.supervise()`` restarts the server if it dies (a crash, the OOM killer),
+with a growing pause between attempts, and logs each restart; conversations are
+in the store, so a restarted server carries on where the last one stopped.
+"""
 from __future__ import annotations
 
+import logging
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,6 +24,9 @@ from bot.settings import ROOT, Settings
 
 MODEL = ROOT / "models" / "current.tar.gz"
 STATE = ROOT / ".state"
+BACKOFF_FIRST, BACKOFF_MAX = 1.0, 30.0  # seconds between restarts: doubles up to the maximum
+STEADY_SECONDS = 60.0  # a server up this long has its backoff reset
+logger = logging.getLogger("bot.server")
 
 
 def free_port() -> int:
@@ -51,98 +61,165 @@ def write_credentials(settings: Settings, target: Path) -> Path:
     return target
 
 
-def write_endpoints(settings: Settings, rasa_port: int, guard_key: str, target: Path) -> Path:
-    """endpoints.yml with this run's conversation database; actions go through the guard."""
+def write_endpoints(settings: Settings, target: Path) -> Path:
+    """endpoints.yml with this run's conversation store and lock store (bot/stores.py)."""
+    from bot import stores
+
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{rasa_port}/webhooks/action_guard/webhook?key={guard_key}"
-    settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-    endpoints["tracker_store"]["db"] = str(settings.tracker_db)
+    endpoints["tracker_store"] = stores.tracker_store_config(settings)
+    lock = stores.lock_store_config(settings)
+    if lock:
+        endpoints["lock_store"] = lock
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return target
 
 
 @dataclass
+class Service:
+    """One supervised child process: started, watched (restarted with backoff when it dies) and stopped."""
+
+    name: str  # also its log file's name
+    command: Callable[[], list[str]]  # built anew at each start
+    env: dict[str, str] = field(default_factory=child_env)
+    log_dir: Path | None = None
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    _backoff: float = BACKOFF_FIRST
+    _started_at: float = 0.0
+    _restart_at: float | None = None
+    label: str = ""  # how messages name it
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.name
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise RuntimeError(f"the {self.label} is not running")
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        out: Any = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{self.name}.log", "ab")  # noqa: SIM115 - the child keeps its copy
+        try:
+            self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=out,
+                                            stderr=subprocess.STDOUT if out else None, start_new_session=True)
+        finally:
+            if out is not None:
+                out.close()
+        self._started_at = time.monotonic()
+
+    def watch(self, say: Callable[[str], None] = logger.warning) -> None:
+        """One look: a dead process is restarted, after a pause that doubles with each quick death."""
+        now = time.monotonic()
+        if self.process is None:
+            return
+        if self.running():
+            if now - self._started_at > STEADY_SECONDS:
+                self._backoff = BACKOFF_FIRST
+            return
+        if self._restart_at is None:
+            say(f"the {self.label} stopped (exit code {self.process.returncode}); restarting it in {self._backoff:g} s")
+            self._restart_at = now + self._backoff
+            self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+        elif now >= self._restart_at:
+            self._restart_at = None
+            self.restarts += 1
+            self.start()
+            say(f"the {self.label} restarted (restart {self.restarts})")
+
+    def stop(self) -> None:
+        proc, self.process = self.process, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@dataclass
 class Assistant:
-    """The running pair of servers; ``stop()`` ends both."""
+    """One Rasa server with the assistant's model, channels and settings, supervised."""
 
     settings: Settings
     host: str
     port: int
-    action_port: int
     log_dir: Path | None = None
     extra_args: list[str] = field(default_factory=list)
-    processes: list[subprocess.Popen] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    name: str = "rasa"
+    prefix: list[str] = field(default_factory=list)  # e.g. taskset, to pin a server to one core
+    service: Service = field(init=False)
+
+    def __post_init__(self) -> None:
+        env = child_env() | {
+            "IOP_HOST": self.host,
+            "IOP_PORT": str(self.port),
+            "IOP_TRACKER_DB": str(self.settings.tracker_db),
+            "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024),  # the channels cap bodies far lower (413)
+        } | self.extra_env
+        self.service = Service(self.name, self._command, env, self.log_dir,
+                               label=f"{self.name} server on port {self.port}")
+
+    def _command(self) -> list[str]:
+        endpoints = write_endpoints(self.settings, STATE / f"endpoints-{self.port}.yml")
+        credentials = write_credentials(self.settings, STATE / f"credentials-{self.port}.yml")
+        return [*self.prefix, sys.executable, "-m", "bot.rasa_main", "run", "--model", str(MODEL),
+                "--endpoints", str(endpoints), "--credentials", str(credentials), "--interface", self.host,
+                "--port", str(self.port), "--cors", *self.settings.allowed_origins, *self.extra_args]
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
-        out = None
-        if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
-                                start_new_session=True)
-        self.processes.append(proc)
-        return proc
+    @property
+    def pid(self) -> int:
+        return self.service.pid
 
-    def start_actions(self) -> None:
-        env = child_env() | {"SANIC_HOST": "127.0.0.1"}  # the action server is never public
-        self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(self.action_port)], env)
+    @property
+    def restarts(self) -> int:
+        return self.service.restarts
 
-    def start_rasa(self) -> None:
-        guard_key = secrets.token_hex(16)
-        endpoints = write_endpoints(self.settings, self.port, guard_key, STATE / f"endpoints-{self.port}.yml")
-        credentials = write_credentials(self.settings, STATE / f"credentials-{self.port}.yml")
-        env = child_env() | {
-            "IOP_HOST": self.host,
-            "IOP_PORT": str(self.port),
-            "IOP_TRACKER_DB": str(self.settings.tracker_db),
-            # Sanic's own ceiling for any body. Rasa's calls to the action guard carry the
-            # whole tracker and domain, so it is far above the visitor channels' cap
-            # (limits.max_body_bytes, enforced by each channel: 413).
-            "SANIC_REQUEST_MAX_SIZE": str(16 * 1024 * 1024),
-            "IOP_ACTION_GUARD_KEY": guard_key,
-            "IOP_ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
-        }
-        args = [sys.executable, "-m", "rasa", "run", "--model", str(MODEL), "--endpoints", str(endpoints),
-                "--credentials", str(credentials), "--interface", self.host,
-                "--port", str(self.port), "--cors", *self.settings.allowed_origins, *self.extra_args]
-        self._spawn("rasa", args, env)
+    def running(self) -> bool:
+        return self.service.running()
 
     def start(self) -> Assistant:
-        write_credentials(self.settings, STATE / f"credentials-{self.port}.yml")  # fails early if SMS lacks secrets
-        self.start_actions()
-        self.start_rasa()
+        write_credentials(self.settings, STATE / f"credentials-{self.port}.yml")  # a missing secret fails here
+        self.service.start()
         return self
 
     def wait_ready(self, timeout: float = 240.0) -> None:
-        url = f"{self.url}/health/ready"
-        deadline = time.monotonic() + timeout
-        while True:
-            if any(p.poll() is not None for p in self.processes):
-                raise RuntimeError("a server process exited while starting (see its log)")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-            time.sleep(0.5)
+        wait_ready(f"{self.url}/health/ready", timeout, self.running, self.service.label)
+
+    def watch(self, say: Callable[[str], None] = logger.warning) -> None:
+        self.service.watch(say)
 
     def stop(self) -> None:
-        for proc in self.processes:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.processes:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        self.processes.clear()
+        self.service.stop()
+
+
+def wait_ready(url: str, timeout: float, alive: Callable[[], bool], name: str) -> None:
+    """Until ``url`` answers 200; fails early if the process died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if not alive():
+            raise RuntimeError(f"the {name} exited while starting (see its log)")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+        time.sleep(0.5)

@@ -50,16 +50,16 @@ class Settings:
     facility: Facility
     host: str
     port: int
-    action_port: int
     public_url: str
     allowed_origins: tuple[str, ...]
     sms_enabled: bool
     max_message_chars: int
     max_body_bytes: int
-    action_timeout_seconds: float
     messages_per_minute_per_conversation: int
     messages_per_minute_per_address: int
     tracker_db: Path
+    store_url: str  # PostgreSQL for several servers (postgresql://user:password@host:5432/db); empty: tracker_db
+    lock_url: str  # Redis for several servers (redis://host:6379/0); empty: each server locks in memory
     retention_days: int
 
     def template_values(self) -> dict[str, str]:
@@ -97,7 +97,6 @@ def load() -> Settings:
         ),
         host=_env("IOP_HOST", srv.get("host", "127.0.0.1")),
         port=_env("IOP_PORT", int(srv.get("port", 5005))),
-        action_port=_env("IOP_ACTION_PORT", int(srv.get("action_port", 5055))),
         public_url=_env("IOP_PUBLIC_URL", srv.get("public_url", "")),
         allowed_origins=tuple(
             o.strip() for o in (origins.split(",") if origins else srv.get("allowed_origins", [])) if o.strip()
@@ -105,7 +104,6 @@ def load() -> Settings:
         sms_enabled=_env("IOP_SMS_ENABLED", bool(srv.get("sms_enabled", False))),
         max_message_chars=int(lim.get("max_message_chars", 1000)),
         max_body_bytes=int(lim.get("max_body_bytes", 65536)),
-        action_timeout_seconds=_env("IOP_ACTION_TIMEOUT", float(lim.get("action_timeout_seconds", 5))),
         messages_per_minute_per_conversation=_env(
             "IOP_MESSAGES_PER_MINUTE_PER_CONVERSATION", int(lim.get("messages_per_minute_per_conversation", 30))
         ),
@@ -113,5 +111,7 @@ def load() -> Settings:
             "IOP_MESSAGES_PER_MINUTE_PER_ADDRESS", int(lim.get("messages_per_minute_per_address", 120))
         ),
         tracker_db=db if db.is_absolute() else ROOT / db,
+        store_url=_env("IOP_STORE_URL", priv.get("store_url") or ""),
+        lock_url=_env("IOP_LOCK_URL", srv.get("lock_url") or ""),
         retention_days=_env("IOP_RETENTION_DAYS", int(priv.get("retention_days", 90))),
     )

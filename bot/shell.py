@@ -8,12 +8,10 @@ read from the conversation store.
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 from typing import Any, TextIO
 
 PROMPT = "you> "
@@ -35,20 +33,19 @@ def is_up(url: str) -> bool:
         return False
 
 
-def last_parse(db: Path, conversation: str) -> dict[str, Any]:
-    """The stored parse of the last user message and the remembered sense."""
-    if not db.exists():
-        return {}
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        rows = conn.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id DESC LIMIT 50",
-                            (conversation,)).fetchall()
+def last_parse(store: Any, conversation: str) -> dict[str, Any]:
+    """The stored parse of the last user message and the remembered sense (SQLite or PostgreSQL)."""
+    event = store.SQLEvent
+    with store.session_scope() as session:
+        rows = (session.query(event.type_name, event.data).filter(event.sender_id == conversation)
+                .order_by(event.id.desc()).limit(50).all())
     info: dict[str, Any] = {}
     for kind, data in rows:
-        event = json.loads(data)
-        if kind == "slot" and event.get("name") == "iop_sense" and "sense" not in info:
-            info["sense"] = event.get("value")
+        stored = json.loads(data)
+        if kind == "slot" and stored.get("name") == "iop_sense" and "sense" not in info:
+            info["sense"] = stored.get("value")
         if kind == "user":
-            info["parse"] = event.get("parse_data") or {}
+            info["parse"] = stored.get("parse_data") or {}
             break
     return info
 
@@ -72,7 +69,7 @@ def debug_line(messages: list[dict[str, Any]], info: dict[str, Any]) -> str:
             f"| remembered sense {info.get('sense')}]\n")
 
 
-def chat(url: str, db: Path, debug: bool, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+def chat(url: str, store: Any, debug: bool, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     sender = f"staff-{uuid.uuid4().hex[:8]}"
     out.write("Staff shell: type a message; a number picks a button; 'quit' or Ctrl-D ends.\n")
     render(post(url, sender, "hello"), out)
@@ -90,4 +87,4 @@ def chat(url: str, db: Path, debug: bool, stdin: TextIO = sys.stdin, out: TextIO
             continue
         render(messages, out)
         if debug:
-            out.write(debug_line(messages, last_parse(db, f"rest:{sender}")))
+            out.write(debug_line(messages, last_parse(store, f"rest:{sender}")))

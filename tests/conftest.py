@@ -30,7 +30,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory):
-    """The assistant, started once: action server + Rasa server on free loopback ports."""
+    """The assistant, started once: its Rasa server on a free loopback port."""
     from bot import settings as settings_module
     from bot.server import Assistant
 
@@ -42,7 +42,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory):
             env.setenv(name, value)
         settings_module.load.cache_clear()
         settings = settings_module.load()
-        running = Assistant(settings, "127.0.0.1", free_port(), free_port(), log_dir=state / "logs")
+        running = Assistant(settings, "127.0.0.1", free_port(), log_dir=state / "logs")
         running.start()
         try:
             running.wait_ready()

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.live
 
 
 def test_fifty_concurrent_conversations(assistant):
-    rasa = assistant.processes[-1].pid
+    rasa = assistant.pid
     before = load.rss_mb(rasa)
     result = load.run(assistant.url, conversations=50, seconds=30, pause=1.5)
     after = load.rss_mb(rasa)

@@ -1,10 +1,10 @@
-"""The router's decisions (actions/routing.py), table-style, without a tracker."""
+"""The router's decisions (bot/dialogue/routing.py), table-style, without a tracker."""
 from __future__ import annotations
 
 import pytest
 
-from actions import routing
-from actions.routing import Parse
+from bot.dialogue import routing
+from bot.dialogue.routing import Parse
 
 FAQ_KEYS = {"what_is_iop", "iop_duration", "iop_cost", "iop_insurance", "what_is_php", "how_to_start"}
 

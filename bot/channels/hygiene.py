@@ -61,6 +61,36 @@ def prepare(raw: Any, offered: list[dict[str, Any]], max_chars: int) -> str:
     by_title = {str(b.get("title", "")).casefold(): b.get("payload", "") for b in offered}
     if text.casefold() in by_title:
         return by_title[text.casefold()]
+    vote = feedback_payload(text)
+    if vote:
+        return vote
     if text.startswith("/"):
         return text.lstrip("/ ") or EMPTY
     return text
+
+
+VOTES, REASONS = {"up", "down"}, {"wrong", "incomplete", "too_long", "unclear", "other"}
+FEEDBACK = re.compile(r"/feedback(\{.*\})")
+
+
+def feedback_payload(text: str) -> str | None:
+    """A vote on an answer (the widget's thumbs, the shell's /good and /bad), rebuilt from checked
+    values so nothing else can ride along; None for anything else."""
+    import json
+
+    match = FEEDBACK.fullmatch(text)
+    if not match:
+        return None
+    try:
+        data = json.loads(match.group(1))
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    key, vote, reason = data.get("answer_key"), data.get("vote"), data.get("reason")
+    if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]{1,60}", key) or vote not in VOTES:
+        return None
+    clean = {"answer_key": key, "vote": vote}
+    if vote == "down" and reason in REASONS:
+        clean["reason"] = reason
+    return "/feedback" + json.dumps(clean)

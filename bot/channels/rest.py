@@ -61,7 +61,8 @@ class RestInput(InputChannel):
             if message is not None and not isinstance(message, str):
                 return _error(400, "'message' must be a string")
             conversation = conversation_id(self.name(), sender)
-            if not limiter.allow(conversation, request.ip or "?"):
+            # behind nginx, remote_addr is the visitor's (X-Forwarded-For, trusted by SANIC_PROXIES_COUNT)
+            if not limiter.allow(conversation, request.remote_addr or request.ip or "?"):
                 return _error(429, "too many messages: please slow down")
             text = await text_for_rasa(request, conversation, message)
             collector = NamedResponseCollector(self.name(), sender)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -52,6 +53,12 @@ def allowed_origins() -> list[str]:
     own = [f"http://127.0.0.1:{settings.port}", f"http://localhost:{settings.port}",
            f"http://{settings.host}:{settings.port}"]
     return sorted(set(settings.allowed_origins) | set(own))
+
+
+def visitor_address(environ: dict[str, Any]) -> str:
+    """The visitor's address: nginx's X-Forwarded-For when the server runs behind it (bot/scale.py)."""
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR", "") if os.environ.get("SANIC_PROXIES_COUNT") else ""
+    return forwarded.split(",")[-1].strip() or environ.get("REMOTE_ADDR") or "?"
 
 
 class WebOutput(OutputChannel):
@@ -140,7 +147,7 @@ class WebChatInput(SocketIOInput):
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict, auth: Any = None) -> bool:
-            await sio.save_session(sid, {"address": environ.get("REMOTE_ADDR") or "?"})
+            await sio.save_session(sid, {"address": visitor_address(environ)})
             return True
 
         @sio.on("disconnect")

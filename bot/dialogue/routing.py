@@ -1,7 +1,7 @@
 """Which answer a message gets: the answer key, its sense, and the did-you-mean offer.
 
 Plain functions over plain data (the latest message's parse and the slots), so
-they are tested without a tracker. ``actions/answer.py`` wraps them.
+they are tested without a tracker. ``bot/dialogue/policy.py`` runs them inside the Rasa server.
 """
 from __future__ import annotations
 
