@@ -215,3 +215,33 @@ def test_a_bare_acronym_asks_which_sense_whatever_the_classifier_guessed(text):
     assert decision.slots["pending_answer"] == "what_is_iop"
     assert routing.decide(parse("how much is iop", key="iop_cost", acronym="iop"), {}, FAQ_KEYS).responses == [
         "utter_faq/iop_cost"]
+
+
+def half_rejected(text: str, intent: str = "out_of_scope", conf: float = 0.6, top: float = 0.97, **entities) -> Parse:
+    return Parse(text=text, intent=intent, intent_confidence=conf, intent_ranking=[(intent, conf), ("faq", 0.3)],
+                 selector_ranking=[("iop_cost", top), ("iop_insurance", 0.01)], entities=entities)
+
+
+@pytest.mark.parametrize(
+    ("message", "slots", "expected"),
+    [
+        # in a conversation with a topic: a short, half-rejected question the selector is sure of is answered
+        (half_rejected("is it cheaper tho"), {"topic": "iop_vs_inpatient"}, ["utter_faq/iop_cost"]),
+        (half_rejected("how much is it", intent="help"), {"topic": "iop_schedule"}, ["utter_faq/iop_cost"]),
+        # the first message of a conversation has no context: the classifier's reply stands
+        (half_rejected("is it cheaper tho"), {}, ["utter_out_of_scope"]),
+        # a sure off-topic reading stands, and so does an unsure selector
+        (half_rejected("is it cheaper tho", conf=0.95), {"topic": "iop_schedule"}, ["utter_out_of_scope"]),
+        (half_rejected("is it cheaper tho", top=0.6), {"topic": "iop_schedule"}, ["utter_out_of_scope"]),
+        # a long message is a question of its own
+        (half_rejected("what do you think about the prices of the new phones that came out this week then"),
+         {"topic": "iop_schedule"}, ["utter_out_of_scope"]),
+        # an eye or stock conversation is not read as a treatment question
+        (half_rejected("is it cheaper tho"), {"topic": "iop_eye", "iop_sense": "eye"}, ["utter_iop_eye"]),
+        # the facility's own details are never reread
+        (half_rejected("where do i park", intent="facility_question"), {"topic": "iop_schedule"},
+         ["utter_facility_question"]),
+    ],
+)
+def test_short_questions_in_context_are_read_as_the_faq_question(message, slots, expected):
+    assert routing.decide(message, slots, FAQ_KEYS | {"iop_schedule"}).responses == expected

@@ -47,6 +47,12 @@ COMPARISONS = {"what_is_php": "iop_vs_php", "what_is_outpatient": "iop_vs_outpat
 MIN_SELECTOR_CONFIDENCE = 0.5
 MIN_SELECTOR_MARGIN = 0.2
 MIN_CANDIDATE_SCORE = 0.08
+# In a conversation that has a topic, a short question the classifier only half rejects
+# ("how long does it last", "is it cheaper tho") is an FAQ question when the selector is this sure
+# of its answer (chosen on the development set, README "How a message is understood").
+CONTEXT_SELECTOR_CONFIDENCE = 0.9
+CONTEXT_MAX_WORDS = 8
+HALF_REJECTED = {"out_of_scope", "help", "nlu_fallback"}
 MAX_MISSES_BEFORE_HANDOFF = 2
 
 _ORDINALS = {"1": 0, "one": 0, "first": 0, "2": 1, "two": 1, "second": 1, "3": 2, "three": 2, "third": 2}
@@ -221,6 +227,7 @@ def _route(
         first, second = (answer_in_sense(key, "treatment", faq_keys) for key in pair)
         return Decision(first.responses + second.responses, {"iop_sense": "treatment"})
 
+    parse = _in_context(parse, slots.get("topic"), remembered, cue)
     unsure = parse.intent == "nlu_fallback" or is_unsure(parse)
     if remembered in SENSE_ANSWERS and cue is None and _short(parse.text) and (
         unsure or parse.intent == "out_of_scope" and parse.intent_confidence < SURE_OUT_OF_SCOPE
@@ -251,6 +258,21 @@ def _route(
     if sense is None and hinges_on_acronym and parse.entities.get("acronym") == "iop":
         return Decision(["utter_ask_iop_sense"], {"pending_answer": key if key in ACRONYM_KEYS else "what_is_iop"})
     return answer_in_sense(key, sense, faq_keys)
+
+
+def _in_context(parse: Parse, topic: str | None, remembered: str | None, cue: str | None) -> Parse:
+    """A short question, in a treatment conversation that has a topic, that the classifier reads as
+    off-topic or as asking for help without being sure, but whose FAQ answer the selector is sure of:
+    read it as that FAQ question ("how much does it cost" right after the schedule answer)."""
+    if not topic or (cue or remembered or "treatment") != "treatment" or not parse.selector_ranking:
+        return parse
+    if parse.intent not in HALF_REJECTED or len(parse.text.split()) > CONTEXT_MAX_WORDS:
+        return parse
+    if parse.intent != "nlu_fallback" and parse.intent_confidence >= SURE_OUT_OF_SCOPE:
+        return parse
+    if parse.selector_ranking[0][1] < CONTEXT_SELECTOR_CONFIDENCE:
+        return parse
+    return dataclasses.replace(parse, intent=FAQ)
 
 
 def _two_questions(parse: Parse, faq_keys: set[str]) -> tuple[str, str] | None:
