@@ -61,6 +61,8 @@ class Settings:
     store_url: str  # PostgreSQL for several servers (postgresql://user:password@host:5432/db); empty: tracker_db
     lock_url: str  # Redis for several servers (redis://host:6379/0); empty: each server locks in memory
     retention_days: int
+    feedback_sms_ask: bool = False  # after an SMS answer, ask "Reply Y or N"; a Y/N right after is a vote
+    feedback_sms_ask_text: str = "Was this helpful? Reply Y or N."
 
     def template_values(self) -> dict[str, str]:
         """Values every response may use as placeholders besides slots."""
@@ -85,6 +87,7 @@ def load() -> Settings:
     raw = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8")) or {}
     fac, srv = raw.get("facility", {}), raw.get("server", {})
     lim, priv = raw.get("limits", {}), raw.get("privacy", {})
+    votes = raw.get("feedback") or {}
     origins = _env("IOP_ALLOWED_ORIGINS", None)
     db = Path(_env("IOP_TRACKER_DB", priv.get("tracker_db", ".state/conversations.db")))
     return Settings(
@@ -114,4 +117,6 @@ def load() -> Settings:
         store_url=_env("IOP_STORE_URL", priv.get("store_url") or ""),
         lock_url=_env("IOP_LOCK_URL", srv.get("lock_url") or ""),
         retention_days=_env("IOP_RETENTION_DAYS", int(priv.get("retention_days", 90))),
+        feedback_sms_ask=_env("IOP_FEEDBACK_SMS_ASK", bool(votes.get("sms_ask", False))),
+        feedback_sms_ask_text=str(votes.get("sms_ask_text") or "Was this helpful? Reply Y or N."),
     )

@@ -6,7 +6,7 @@ from typing import Any
 from rasa.core.channels.channel import CollectingOutputChannel
 from sanic.request import Request
 
-from bot.channels import hygiene
+from bot.channels import feedback, hygiene
 from bot.settings import load as load_settings
 
 
@@ -18,8 +18,9 @@ def conversation_id(channel: str, sender: str) -> str:
 async def prepare_text(store: Any, conversation: str, raw: Any) -> str:
     """Apply input hygiene, knowing which buttons the bot offered in its last turn."""
     tracker = await store.retrieve(conversation) if store is not None else None
-    offered = hygiene.offered_buttons(tracker.events) if tracker is not None else []
-    return hygiene.prepare(raw, offered, load_settings().max_message_chars)
+    events = list(tracker.events) if tracker is not None else []
+    return hygiene.prepare(raw, hygiene.offered_buttons(events), load_settings().max_message_chars,
+                           answered=feedback.answered_keys(events))  # votes only on answers given here
 
 
 async def text_for_rasa(request: Request, conversation: str, raw: Any) -> str:

@@ -5,16 +5,21 @@
   (the text itself never reaches the model);
 - a reply that is exactly a payload the bot offered in its last turn, the
   number of one of those buttons ("2"), or its title, -> that button's payload;
+- a vote on an answer given in the conversation (``/feedback{...}``, see
+  ``bot/channels/feedback.py``) -> the vote, rebuilt from checked values;
 - any other text starting with "/" is plain text: the slashes are dropped, so
   nobody can trigger internal intents or set slots (``/restart``,
   ``/greet{"iop_sense": "eye"}``).
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
+
+from bot.channels.feedback import is_vote
 
 EMPTY = "/empty_message"
 TOO_LONG = "/too_long"
@@ -30,11 +35,12 @@ def clean_text(raw: str) -> str:
 
 
 def offered_buttons(events: Iterable[Any]) -> list[dict[str, Any]]:
-    """Buttons of the bot's messages since the visitor's last message (its last turn)."""
+    """Buttons of the bot's messages since the visitor's last message (its last turn; a vote on an
+    answer is not a turn, so "2" after a vote still picks the second button)."""
     buttons: list[dict[str, Any]] = []
     for event in reversed(list(events)):
         name = getattr(event, "type_name", None) or (event.get("event") if isinstance(event, dict) else None)
-        if name == "user":
+        if name == "user" and not is_vote(event):
             break
         if name == "bot":
             data = event.data if hasattr(event, "data") else event.get("data") or {}
@@ -42,8 +48,9 @@ def offered_buttons(events: Iterable[Any]) -> list[dict[str, Any]]:
     return buttons
 
 
-def prepare(raw: Any, offered: list[dict[str, Any]], max_chars: int) -> str:
-    """The text to hand to Rasa for what the visitor sent."""
+def prepare(raw: Any, offered: list[dict[str, Any]], max_chars: int, answered: set[str] | None = None) -> str:
+    """The text to hand to Rasa for what the visitor sent. A vote is taken only on an answer key
+    in ``answered`` (the answers given in the conversation), when that is known."""
     if not isinstance(raw, str):
         return EMPTY
     if len(raw) > max_chars * 4:  # don't even clean a huge body
@@ -62,7 +69,7 @@ def prepare(raw: Any, offered: list[dict[str, Any]], max_chars: int) -> str:
     if text.casefold() in by_title:
         return by_title[text.casefold()]
     vote = feedback_payload(text)
-    if vote:
+    if vote and (answered is None or json.loads(vote[len("/feedback"):])["answer_key"] in answered):
         return vote
     if text.startswith("/"):
         return text.lstrip("/ ") or EMPTY
@@ -76,8 +83,6 @@ FEEDBACK = re.compile(r"/feedback(\{.*\})")
 def feedback_payload(text: str) -> str | None:
     """A vote on an answer (the widget's thumbs, the shell's /good and /bad), rebuilt from checked
     values so nothing else can ride along; None for anything else."""
-    import json
-
     match = FEEDBACK.fullmatch(text)
     if not match:
         return None

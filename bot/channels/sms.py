@@ -4,7 +4,9 @@ Unlike Rasa's built-in channel it checks ``X-Twilio-Signature`` (403 otherwise),
 stores a keyed HMAC of the phone number instead of the number, sends one SMS per
 turn in plain GSM-7 text with buttons as a numbered list, never answers STOP-type
 keywords, answers HELP with ``utter_sms_help``, treats a photo-only message as
-an empty one, and answers a retried ``MessageSid`` once, from a cache.
+an empty one, and answers a retried ``MessageSid`` once, from a cache. It asks for no
+feedback unless ``feedback.sms_ask`` is on: then an answer ends with "Reply Y or N" and a
+Y or N sent right after is stored as a vote on it (bot/channels/feedback.py), unanswered.
 No outbound API call is made: nothing blocks on the network.
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channels import feedback
 from bot.channels.common import NamedResponseCollector, conversation_id, text_for_rasa
 from bot.settings import load as load_settings
 
@@ -185,7 +188,22 @@ class TwilioSMSInput(InputChannel):
         if word in STOP_WORDS:
             return None  # Twilio handles opt-out itself; never reply to STOP
         conversation = conversation_id(CHANNEL, sender_hash(self.sender_key, phone))
-        text = HELP_PAYLOAD if word in HELP_WORDS else await text_for_rasa(request, conversation, raw or "")
+        settings = load_settings()
+        vote = feedback.sms_vote(word, await _events(request, conversation)) if settings.feedback_sms_ask else None
+        text = vote or (HELP_PAYLOAD if word in HELP_WORDS else await text_for_rasa(request, conversation, raw or ""))
         collector = NamedResponseCollector(self.name(), conversation)
         await on_new_message(UserMessage(text, collector, conversation, input_channel=self.name()))
-        return format_reply(collector.messages) or None
+        if vote:
+            return None  # a Y/N right after an answer is stored as a vote, not answered
+        body = format_reply(collector.messages)
+        if settings.feedback_sms_ask and body and any(feedback.is_rateable(m.get("response"))
+                                                      for m in collector.messages):
+            body = f"{body}\n\n{to_gsm_text(settings.feedback_sms_ask_text)}"  # opt-in: off by default
+        return body or None
+
+
+async def _events(request: Request, conversation: str) -> list[Any]:
+    """The conversation's stored events (for the opt-in Y/N vote)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    tracker = await agent.tracker_store.retrieve(conversation) if agent is not None else None
+    return list(tracker.events) if tracker is not None else []

@@ -7,11 +7,15 @@
   get their history, new sessions the greeting, sent by the server;
 - input hygiene, per-conversation and per-address rate limits, and "clear
   conversation", which deletes the conversation on the server too;
+- each bot message carries its response name and answer key, and answers a visitor
+  can rate are flagged (``feedback``); a vote (``/feedback{...}``) is stored, never
+  answered, and confirmed to the session's tabs with ``feedback_saved``;
 - the widget (``/chat/widget.js``), its styles, the socket.io client from npm and
   a demo page (``/chat/``) are served by the same server.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -28,6 +32,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import privacy
+from bot.channels import feedback, hygiene
 from bot.channels.common import conversation_id, prepare_text
 from bot.channels.limits import RateLimiter
 from bot.settings import ROOT
@@ -78,7 +83,7 @@ class WebOutput(OutputChannel):
         if buttons:
             event["buttons"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in buttons]
         if message.get("utter_action"):
-            event["response"] = message["utter_action"]
+            event.update(_answer_fields(message["utter_action"]))
         if event["text"] or buttons:
             await self.sio.emit("bot_uttered", event, room=self.room)
 
@@ -86,16 +91,34 @@ class WebOutput(OutputChannel):
         await self.send_response(recipient_id, {"text": text})
 
 
+def _answer_fields(response: str) -> dict[str, Any]:
+    """What the widget needs to know of a bot message: its response name, answer key, and whether
+    it is an answer the visitor can rate ("Was this helpful?")."""
+    fields: dict[str, Any] = {"response": response, "answer_key": feedback.answer_key(response)}
+    if feedback.is_rateable(response):
+        fields["feedback"] = True
+    return fields
+
+
 def history(events: list[Any]) -> list[dict[str, Any]]:
-    """The visible transcript of a stored conversation: button clicks shown by their title."""
+    """The visible transcript of a stored conversation: button clicks shown by their title, each
+    answer with its key and the visitor's last vote on it."""
     shown: list[dict[str, Any]] = []
     offered: list[dict[str, Any]] = []
     for event in events:
         if event.type_name == "bot" and (event.text or (event.data or {}).get("buttons")):
             buttons = (event.data or {}).get("buttons") or []
+            response = feedback.response_of(event)
             shown.append({"sender": "bot", "text": event.text or "",
-                          **({"buttons": buttons} if buttons else {})})
+                          **({"buttons": buttons} if buttons else {}),
+                          **(_answer_fields(response) if response else {})})
             offered = buttons
+        elif feedback.is_vote(event):
+            vote = feedback.vote_of(event)
+            rated = next((m for m in reversed(shown) if vote and m.get("answer_key") == vote.answer_key
+                          and m.get("feedback")), None)
+            if vote and rated is not None:
+                rated["vote"] = {"vote": vote.vote, **({"reason": vote.reason} if vote.reason else {})}
         elif event.type_name == "user" and event.text:
             if event.text.startswith("/"):
                 title = next((b["title"] for b in offered if b.get("payload") == event.text), None)
@@ -187,6 +210,9 @@ class WebChatInput(SocketIOInput):
             if isinstance(raw, str) and text == raw.strip() and not text.startswith("/"):
                 await sio.emit("user_echo", {"text": text}, room=session, skip_sid=sid)
             await say(session, text)
+            vote = hygiene.feedback_payload(text)
+            if vote:  # stored, never answered: tell every tab of the session it was kept
+                await sio.emit("feedback_saved", json.loads(vote[len("/feedback"):]), room=session)
 
         @sio.on("clear_session")
         async def clear_session(sid: str, data: Any) -> None:
