@@ -3,7 +3,8 @@
 Buttons are shown as a numbered list and a typed number chooses one (the REST
 channel maps it). ``--debug`` prints, for each message, the intent and its
 confidence, the answer key given, and the sense the assistant now remembers,
-read from the conversation store.
+read from the conversation store. ``/good`` and ``/bad [reason]`` rate the last
+answer (a vote, stored like the widget's thumbs; it gets no reply).
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import urllib.error
 import urllib.request
 import uuid
 from typing import Any, TextIO
+
+from bot.channels import feedback
 
 PROMPT = "you> "
 
@@ -69,10 +72,18 @@ def debug_line(messages: list[dict[str, Any]], info: dict[str, Any]) -> str:
             f"| remembered sense {info.get('sense')}]\n")
 
 
+def last_answer(messages: list[dict[str, Any]], previous: str | None) -> str | None:
+    """The answer key /good and /bad rate: the last rateable reply, else the one before."""
+    keys = [feedback.answer_key(m.get("response")) for m in messages if feedback.is_rateable(m.get("response"))]
+    return keys[-1] if keys else previous
+
+
 def chat(url: str, store: Any, debug: bool, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     sender = f"staff-{uuid.uuid4().hex[:8]}"
-    out.write("Staff shell: type a message; a number picks a button; 'quit' or Ctrl-D ends.\n")
+    out.write("Staff shell: type a message; a number picks a button; /good or /bad [wrong|incomplete|too long|"
+              "unclear|other] rates the last answer; 'quit' or Ctrl-D ends.\n")
     render(post(url, sender, "hello"), out)
+    rated: str | None = None  # the answer key /good and /bad apply to
     while True:
         out.write(PROMPT)
         out.flush()
@@ -80,11 +91,22 @@ def chat(url: str, store: Any, debug: bool, stdin: TextIO = sys.stdin, out: Text
         if not line or line.strip().lower() in {"quit", "exit"}:
             out.write("\n")
             return 0
+        text = line.rstrip("\n")
+        vote, said = None, ""
+        if text.strip().lower().split(maxsplit=1)[:1] in (["/good"], ["/bad"]):
+            vote, said = feedback.shell_vote(text, rated)
+            if vote is None:
+                out.write(said + "\n")
+                continue
         try:
-            messages = post(url, sender, line.rstrip("\n"))
+            messages = post(url, sender, vote or text)
         except urllib.error.HTTPError as err:
             out.write(f"error: HTTP {err.code}: {err.read().decode(errors='replace')}\n")
             continue
+        if vote:
+            out.write(said + "\n")  # a vote gets no reply
+            continue
         render(messages, out)
+        rated = last_answer(messages, rated)
         if debug:
             out.write(debug_line(messages, last_parse(store, f"rest:{sender}")))

@@ -74,6 +74,11 @@
   }
   const CHAT_ICON = "M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2zM6 9h12v2H6V9zm8 5H6v-2h8v2zm4-6H6V6h12v2z";
   const CLOSE_ICON = "M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12z";
+  const THUMB_UP_ICON = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+  const THUMB_DOWN_ICON = "M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z";
+  // The reasons a thumbs down may give (bot/channels/feedback.py, REASON_LABELS).
+  const REASONS = [["wrong", "Wrong answer"], ["incomplete", "Incomplete"], ["too_long", "Too long"],
+    ["unclear", "Hard to understand"], ["other", "Other"]];
 
   // Newlines become <br>; every piece of text is a text node.
   function appendText(node, text) {
@@ -164,6 +169,7 @@
     ready = value;
     sendBtn.disabled = !value;
     if (activeGroup) activeGroup.querySelectorAll("button").forEach((b) => { b.disabled = !value; });
+    log.querySelectorAll(".iopchat-rate button").forEach((b) => { b.disabled = !value; });
     if (value) setStatus("");
   }
 
@@ -212,12 +218,83 @@
     return group;
   }
 
-  // opts: {buttons, chosen, response, keepChoices}
+  // ---- "Was this helpful?": one vote per answer, changeable; a thumbs down offers optional reasons.
+  // A vote is sent as the /feedback payload; the server stores it and never answers it.
+  let rateCount = 0;
+
+  function showVote(control, vote) {
+    const up = vote && vote.vote === "up";
+    const down = vote && vote.vote === "down";
+    control.iopUp.setAttribute("aria-pressed", String(!!up));
+    control.iopDown.setAttribute("aria-pressed", String(!!down));
+    control.iopReasons.hidden = !down;
+    control.iopReasons.querySelectorAll("button").forEach((b) => {
+      b.setAttribute("aria-pressed", String(!!down && vote.reason === b.getAttribute("data-reason")));
+    });
+    control.iopVote = vote || null;
+  }
+
+  function sendVote(control, vote, reason) {
+    if (!ready) return;
+    const data = { answer_key: control.iopKey, vote };
+    if (vote === "down" && reason) data.reason = reason;
+    showVote(control, data);
+    control.iopThanks.textContent = "";
+    socket.emit("user_uttered", { message: `/feedback${JSON.stringify(data)}`, session_id: sessionId });
+  }
+
+  function rateControl(answerKey, vote) {
+    const id = `iopchat-rate-${++rateCount}`;
+    const upBtn = el("button", {
+      type: "button", class: "iopchat-thumb", "aria-pressed": "false", "aria-label": "Yes, helpful",
+      "data-testid": "vote-up",
+    }, [icon(THUMB_UP_ICON)]);
+    const downBtn = el("button", {
+      type: "button", class: "iopchat-thumb", "aria-pressed": "false", "aria-label": "No, not helpful",
+      "data-testid": "vote-down",
+    }, [icon(THUMB_DOWN_ICON)]);
+    const reasons = el("div", {
+      class: "iopchat-reasons", role: "group", "aria-label": "What was wrong? (optional)", hidden: "",
+    }, REASONS.map(([reason, label]) => el("button", {
+      type: "button", class: "iopchat-reason", "aria-pressed": "false", "data-reason": reason,
+      "data-testid": `vote-reason-${reason}`,
+    }, [label])));
+    const thanks = el("span", { class: "iopchat-rate-thanks", "data-testid": "vote-thanks" });
+    const control = el("div", { class: "iopchat-rate", role: "group", "aria-labelledby": id }, [
+      el("span", { id, class: "iopchat-rate-q", text: "Was this helpful?" }), upBtn, downBtn, thanks, reasons,
+    ]);
+    Object.assign(control, { iopKey: String(answerKey), iopUp: upBtn, iopDown: downBtn, iopReasons: reasons,
+      iopThanks: thanks });
+    upBtn.addEventListener("click", () => sendVote(control, "up"));
+    downBtn.addEventListener("click", () => {
+      if (control.iopVote && control.iopVote.vote === "down") return; // already down: reasons are shown
+      sendVote(control, "down");
+    });
+    reasons.querySelectorAll("button").forEach((b) => {
+      b.addEventListener("click", () => sendVote(control, "down", b.getAttribute("data-reason")));
+    });
+    [upBtn, downBtn, ...reasons.querySelectorAll("button")].forEach((b) => { b.disabled = !ready; });
+    showVote(control, vote);
+    return control;
+  }
+
+  // The server kept a vote (this tab's or another tab's): show it on the latest answer with that key.
+  function voteSaved(data) {
+    if (!data || !data.answer_key) return;
+    const controls = Array.from(log.querySelectorAll(".iopchat-rate")).filter((c) => c.iopKey === data.answer_key);
+    const control = controls[controls.length - 1];
+    if (!control) return;
+    showVote(control, data);
+    control.iopThanks.textContent = "Thanks for your feedback.";
+  }
+
+  // opts: {buttons, chosen, response, keepChoices, answerKey, feedback, vote}
   function addMessage(sender, text, opts) {
     opts = opts || {};
     const isBot = sender === "bot";
     const msg = el("div", { class: `iopchat-msg iopchat-msg--${isBot ? "bot" : "user"}` });
     if (isBot && opts.response) msg.setAttribute("data-response", String(opts.response));
+    if (isBot && opts.answerKey) msg.setAttribute("data-answer-key", String(opts.answerKey));
     msg.iopSender = isBot ? "bot" : "user";
     msg.iopText = String(text == null ? "" : text);
     msg.iopChosen = null;
@@ -235,6 +312,7 @@
         group.querySelectorAll("button").forEach((b) => { b.disabled = !ready; });
       }
     }
+    if (isBot && opts.feedback && opts.answerKey && msg.iopText) msg.appendChild(rateControl(opts.answerKey, opts.vote));
     insert(msg);
     return msg;
   }
@@ -270,7 +348,10 @@
     });
     if (!isPrefix) emptyLog();
     messages.slice(isPrefix ? shown.length : 0).forEach((m) => {
-      addMessage(m.sender === "bot" ? "bot" : "user", m.text, { buttons: m.buttons, chosen: m.chosen, response: m.response });
+      addMessage(m.sender === "bot" ? "bot" : "user", m.text, {
+        buttons: m.buttons, chosen: m.chosen, response: m.response, answerKey: m.answer_key, feedback: m.feedback,
+        vote: m.vote,
+      });
     });
     // A reply that arrived while we were offline ends the wait.
     if (messages.length && messages[messages.length - 1].sender === "bot") hideTyping();
@@ -335,8 +416,12 @@
       if (!data) return;
       hideTyping();
       if (data.text == null && !(data.buttons && data.buttons.length)) return; // nothing we can show
-      addMessage("bot", data.text, { buttons: data.buttons, response: data.response });
+      addMessage("bot", data.text, {
+        buttons: data.buttons, response: data.response, answerKey: data.answer_key, feedback: data.feedback,
+      });
     });
+
+    socket.on("feedback_saved", voteSaved);
 
     socket.on("user_echo", (data) => {
       if (data && data.text) addMessage("user", data.text);
