@@ -20,6 +20,18 @@ FAQ_INTENT = "faq"
 MIN_PHRASINGS = 12
 CHAT_LIMIT = 600
 SMS_LIMIT = 320
+# Every response has a text per language, as variations with a condition on the ``language``
+# slot (English has none); Spanish runs longer than English, so its SMS may take three segments.
+LANGUAGE_SLOT = "language"
+LANGUAGES = ("en", "es")
+SPANISH_SMS_SEGMENTS = 3
+SMS_CHANNEL = "twilio"
+# GSM 03.38: the basic alphabet (one septet a character) and its extension table (two)
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 # Keys answered through their own intent rather than the faq retrieval intent.
 INTENT_KEYS = {
@@ -45,6 +57,30 @@ class Content:
 
     def response_name(self, key: str) -> str:
         return f"utter_{FAQ_INTENT}/{key}" if key in self.faq_keys else f"utter_{key}"
+
+
+def language_of(variation: dict) -> str:
+    """The language a response variation is written in: its condition on the language slot, else English."""
+    for condition in variation.get("condition") or []:
+        if condition.get("type") == "slot" and condition.get("name") == LANGUAGE_SLOT:
+            return str(condition.get("value")).casefold()
+    return LANGUAGES[0]
+
+
+def sms_variations(variations: list[dict], language: str) -> list[dict]:
+    """The variations an SMS in ``language`` is chosen from, as Rasa chooses: that language's
+    ``channel: twilio`` ones, else its ones for every channel."""
+    own = [v for v in variations if language_of(v) == language]
+    return [v for v in own if v.get("channel") == SMS_CHANNEL] or [v for v in own if not v.get("channel")]
+
+
+def sms_segments(text: str) -> int | None:
+    """How many SMS segments ``text`` takes in GSM-7 (160 septets alone, 153 each when split),
+    or None when a character is outside GSM-7 and the whole message would go as UCS-2."""
+    if any(ch not in GSM7_BASIC and ch not in GSM7_EXTENSION for ch in text):
+        return None
+    septets = len(text) + sum(ch in GSM7_EXTENSION for ch in text)
+    return 1 if septets <= 160 else -(-septets // 153)
 
 
 def _examples(block: str) -> list[str]:

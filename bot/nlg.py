@@ -2,7 +2,8 @@
 
 Placeholders such as ``{facility_name}`` or ``{admissions_phone}`` are filled
 from ``settings.yml`` for every response, including those sent by rules, so
-every reply has them. Slot values win over them.
+every reply has them. Slot values win over them. In a Spanish conversation (the
+``language`` slot is ``es``) they are Spanish phrases, so a Spanish reply reads in one language.
 The did-you-mean offer's buttons are made here from the ``offers`` slot the
 router sets (bot/dialogue/policy.py), titled in the conversation's language.
 """
@@ -18,6 +19,32 @@ from rasa.utils.endpoints import EndpointConfig
 from bot import settings
 
 DID_YOU_MEAN, OFFERS_SLOT = "utter_did_you_mean", "offers"
+LANGUAGE_SLOT, SPANISH = "language", "es"
+
+
+def is_spanish(slots: dict[str, Any] | None) -> bool:
+    """Whether the conversation is in Spanish; matched as Rasa matches a response's slot condition."""
+    return str((slots or {}).get(LANGUAGE_SLOT) or "").casefold() == SPANISH
+
+
+def spanish_template_values(facility: settings.Facility) -> dict[str, str]:
+    """The facility placeholders as Spanish phrases, for the same details as the English ones
+    (bot/settings.py); like those, they read naturally whichever details are left empty."""
+    of_team = f"de {facility.name}" if facility.name else "del programa"
+    if facility.admissions_phone:
+        reach = f"llama al equipo de admisiones {of_team} al {facility.admissions_phone}"
+        if facility.admissions_hours:
+            reach += f" ({facility.admissions_hours})"
+    else:
+        reach = f"comunícate con el equipo de admisiones {of_team}"
+    where = facility.name or "El programa"
+    return {
+        "facility_name": facility.name or "el programa",
+        "admissions_phone": facility.admissions_phone or "la línea de admisiones",
+        "reach_admissions": reach,
+        "website_line": f" También puedes visitar {facility.website}." if facility.website else "",
+        "address_line": f" {where} está en {facility.address}." if facility.address else "",
+    }
 
 
 class FacilityNLG(TemplatedNaturalLanguageGenerator):
@@ -56,7 +83,10 @@ class FacilityNLG(TemplatedNaturalLanguageGenerator):
 
     @staticmethod
     def _response_variables(filled_slots: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
-        values: dict[str, Any] = dict(settings.load().template_values())
+        loaded = settings.load()
+        values: dict[str, Any] = dict(loaded.template_values())
+        if is_spanish(filled_slots):
+            values.update(spanish_template_values(loaded.facility))
         values.update({k: v for k, v in (filled_slots or {}).items() if v is not None})
         values.update(kwargs)
         return values
