@@ -7,8 +7,10 @@ project does not use), at the modules that raise them; any other warning still s
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import warnings
+from typing import Any
 
 NOISE = [
     # (category, message pattern, module that raises it)
@@ -22,9 +24,32 @@ NOISE = [
 ]
 
 
+# Deprecation notices raised inside these installed libraries, whoever imports them (a library
+# that resets the warning filters cannot bring them back: they are dropped where they are shown).
+NOISY_FILES = re.compile(r"site-packages/(pkg_resources|sanic_cors|tensorflow|matplotlib|packaging|typer|spacy|"
+                         r"rasa|keras|jax|sqlalchemy|setuptools|google|absl|h5py|sanic|apscheduler)/")
+DEPRECATIONS = ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarning")
+RASA_NOTICES = re.compile(r"constrain_similarities|model_confidence|number_of_transformer_layers|Slot auto-fill")
+
+
+def is_noise(category: type[Warning], message: str, filename: str) -> bool:
+    """True for a known third-party notice that tells a visitor or an operator nothing."""
+    names = {klass.__name__ for klass in category.__mro__}
+    if NOISY_FILES.search(filename.replace("\\", "/")) and names & set(DEPRECATIONS):
+        return True
+    return issubclass(category, UserWarning) and bool(RASA_NOTICES.search(message))
+
+
 def quiet() -> None:
     for category, message, module in NOISE:
         warnings.filterwarnings("ignore", message=message, category=category, module=module)
+    shown = warnings.showwarning
+
+    def show(message: Any, category: type[Warning], filename: str, lineno: int, *args: Any, **kwargs: Any) -> None:
+        if not is_noise(category, str(message), filename):
+            shown(message, category, filename, lineno, *args, **kwargs)
+
+    warnings.showwarning = show
     for name in ("tensorflow", "absl", "h5py", "sanic.root", "apscheduler"):
         logging.getLogger(name).setLevel(logging.ERROR)
 

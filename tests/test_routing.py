@@ -245,3 +245,22 @@ def half_rejected(text: str, intent: str = "out_of_scope", conf: float = 0.6, to
 )
 def test_short_questions_in_context_are_read_as_the_faq_question(message, slots, expected):
     assert routing.decide(message, slots, FAQ_KEYS | {"iop_schedule"}).responses == expected
+
+
+@pytest.mark.parametrize(
+    ("message", "slots", "expected"),
+    [
+        # a confident FAQ reading of a short question with no cue stays in the stock sense
+        (parse("what happens to the price on day one", key="iop_cost"), {"iop_sense": "stock"}, ["utter_iop_stock"]),
+        (parse("does it go up and down during the day", key="iop_what_to_expect"), {"iop_sense": "eye"},
+         ["utter_iop_eye"]),
+        # a cue for the treatment sense switches back
+        (parse("how much does rehab cost", key="iop_cost", iop_sense="treatment"), {"iop_sense": "eye"},
+         ["utter_faq/iop_cost"]),
+        # medical advice and the facility's details are never reread in the remembered sense
+        (parse("should i use my moms drops", intent="medical_advice"), {"iop_sense": "eye"},
+         ["utter_medical_advice"]),
+    ],
+)
+def test_short_questions_stay_in_the_remembered_sense(message, slots, expected):
+    assert routing.decide(message, slots, FAQ_KEYS).responses == expected

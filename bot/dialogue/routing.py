@@ -230,9 +230,12 @@ def _route(
     parse = _in_context(parse, slots.get("topic"), remembered, cue)
     unsure = parse.intent == "nlu_fallback" or is_unsure(parse)
     if remembered in SENSE_ANSWERS and cue is None and _short(parse.text) and (
-        unsure or parse.intent == "out_of_scope" and parse.intent_confidence < SURE_OUT_OF_SCOPE
+        unsure or parse.intent in {FAQ, "help"} or parse.intent == "out_of_scope"
+        and parse.intent_confidence < SURE_OUT_OF_SCOPE
     ):
-        return Decision([f"utter_{SENSE_ANSWERS[remembered]}"])  # "mine was 24, is that high?" after the eye answer
+        # "mine was 24, is that high?" after the eye answer, "what happens to the price on day one" after
+        # the stock one: with no cue for another sense, a short question stays in the conversation's sense
+        return Decision([f"utter_{SENSE_ANSWERS[remembered]}"])
     follow_up = _follow_up(parse, slots.get("topic"), unsure)
     if follow_up:
         return answer_in_sense(follow_up, cue or remembered, faq_keys)
