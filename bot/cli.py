@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot run | shell | check | forget ID | purge``."""
+"""Command line: ``python -m bot run | shell | check | forget ID | purge | report | adopt FILE``."""
 from __future__ import annotations
 
 import argparse
@@ -131,6 +131,45 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot import report, stores
+
+    settings = settings_module.load()
+    try:
+        since = report.parse_since(args.since)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    data = report.read(stores.open_store(settings), since, settings.retention_days)
+    built = report.build(data)
+    sys.stdout.write(report.summary(built))
+    if args.html:
+        Path(args.html).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.html).write_text(report.to_html(built), encoding="utf-8")
+        print(f"wrote {args.html}")
+    if args.csv:
+        written = report.write_csv(built, Path(args.csv))
+        print(f"wrote {len(written)} CSV file(s) to {args.csv}")
+    if args.suggest:
+        count = report.write_suggestions(built, Path(args.suggest))
+        print(f"wrote {count} suggested phrasing(s) to {args.suggest}: set accept: true on those to add, "
+              f"then run python -m bot adopt {args.suggest}")
+    return 0
+
+
+def cmd_adopt(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot import adopt
+
+    root = Path(args.root).resolve() if args.root else settings_module.ROOT
+    outcome = adopt.adopt(Path(args.file), root)
+    print(adopt.describe(outcome, root))
+    return 0 if outcome.ok and not outcome.refused else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,5 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     purge = sub.add_parser("purge", help="delete conversations older than the retention setting")
     purge.add_argument("--days", type=float, help="override privacy.retention_days")
     purge.set_defaults(func=cmd_purge)
+    report = sub.add_parser("report", help="staff report: totals, rates, unanswered messages, feedback")
+    report.add_argument("--since", help="from when: 30d, 12h, 2w or a date (default: all kept conversations)")
+    report.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page")
+    report.add_argument("--csv", metavar="DIR", help="also write the tables as CSV files")
+    report.add_argument("--suggest", metavar="FILE", help="also write suggested phrasings (YAML) for adopt")
+    report.set_defaults(func=cmd_report)
+    adopt = sub.add_parser("adopt", help="add the phrasings accepted in a --suggest file, then check the content")
+    adopt.add_argument("file", help="the reviewed suggestions file")
+    adopt.add_argument("--root", help=argparse.SUPPRESS)  # a copy of the project (tests)
+    adopt.set_defaults(func=cmd_adopt)
     args = parser.parse_args(argv)
     return args.func(args)
