@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+import hashlib
 import os
 import pwd
 import shutil
@@ -67,9 +68,29 @@ def _give_to_postgres(path: Path) -> None:
         os.chown(path, user.pw_uid, user.pw_gid)
 
 
+def _reachable_by_postgres(folder: Path) -> bool:
+    """Whether Debian's postgres user can get to ``folder`` (every parent searchable by others)."""
+    path = folder.resolve()
+    for parent in [p for p in path.parents if p.exists()]:
+        if not os.stat(parent).st_mode & 0o001:
+            return False
+    return True
+
+
+def postgres_home(folder: Path) -> Path:
+    """Where the private PostgreSQL keeps its files: ``folder``, or, when root runs us from a folder
+    the postgres user cannot enter (pytest's temporary folders are private), a folder of its own
+    under /var/tmp named after ``folder``."""
+    if os.geteuid() != 0 or _reachable_by_postgres(folder):
+        return folder
+    digest = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:12]
+    return Path("/var/tmp") / f"iop-postgres-{digest}"
+
+
 def postgres_service(folder: Path, port: int, logs: Path) -> Service:
     initdb = _binary("initdb", "/usr/lib/postgresql/*/bin/initdb")
     server = str(Path(initdb).with_name("postgres"))
+    folder = postgres_home(folder)
     data, sockets = folder / "data", folder / "run"
     if not (data / "PG_VERSION").exists():
         for path in (folder, sockets):
@@ -135,7 +156,8 @@ http {{
     listen 127.0.0.1:{port};
     proxy_set_header Host $host;
     proxy_set_header X-Forwarded-For $remote_addr;
-    proxy_next_upstream error timeout http_502 http_503;
+    # a POST refused by a dead server never reached it: try the next one (non_idempotent allows that)
+    proxy_next_upstream error timeout http_502 http_503 non_idempotent;
     proxy_next_upstream_tries 3;
     proxy_connect_timeout 2s;
     proxy_read_timeout 120s;

@@ -50,6 +50,8 @@ def open_store(settings: Settings) -> Any:
 
     config = tracker_store_config(settings)
     config.pop("type")
+    if "url" in config:  # the endpoints file's `url` is the constructor's `host`
+        config["host"] = config.pop("url")
     return SQLTrackerStore(**config)
 
 

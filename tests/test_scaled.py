@@ -5,6 +5,8 @@ root through scripts/install-scale-deps; elsewhere the tests say what to install
 """
 from __future__ import annotations
 
+import asyncio
+
 import concurrent.futures
 import os
 import signal
@@ -50,7 +52,7 @@ def _stored(scaled, conversation: str) -> list[dict]:
     from bot.stores import open_store
 
     store = open_store(scaled.settings)
-    tracker = store.retrieve(conversation)
+    tracker = asyncio.run(store.retrieve(conversation))
     return [e.as_dict() for e in tracker.events] if tracker else []
 
 
