@@ -149,3 +149,67 @@ def test_phone_sized_screen_and_screenshots(browser, assistant):
     assert page.get_by_test_id("input").is_visible() and page.get_by_test_id("send").is_visible()
     page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
     context.close()
+
+
+def stored_votes(assistant, page) -> list:
+    from bot.channels.feedback import is_vote, vote_of
+
+    session = page.evaluate("localStorage.getItem('iopchat.session')")
+    return [vote_of(e) for e in stored_events(assistant.settings.tracker_db, f"web:{session}") if is_vote(e)]
+
+
+def test_thumbs_rate_an_answer_and_the_vote_is_stored(context, assistant):
+    from bot.channels.feedback import Vote
+
+    page = open_demo(context, assistant)
+    assert page.locator(f"{BOT} .iopchat-rate").count() == 0, "the greeting is not rated"
+    ask(page, "how much does intensive outpatient cost")
+    wait_for_response(page, "utter_faq/iop_cost")
+    answer = page.locator(f'{BOT}[data-response="utter_faq/iop_cost"]').last
+    assert answer.get_attribute("data-answer-key") == "iop_cost"
+    rate = answer.get_by_role("group", name="Was this helpful?")
+    up, down = rate.get_by_role("button", name="Yes, helpful"), rate.get_by_role("button", name="No, not helpful")
+    assert up.get_attribute("aria-pressed") == "false" and down.get_attribute("aria-pressed") == "false"
+
+    up.focus()
+    page.keyboard.press("Enter")  # keyboard usable
+    thanks = answer.get_by_test_id("vote-thanks").filter(has_text="Thanks for your feedback.")
+    thanks.wait_for(timeout=30_000)
+    assert up.get_attribute("aria-pressed") == "true"
+    assert stored_votes(assistant, page) == [Vote("iop_cost", "up")]
+
+    down.click()  # changeable; a thumbs down offers reasons
+    reasons = rate.get_by_role("group", name="What was wrong? (optional)")
+    reasons.wait_for(timeout=10_000)
+    assert [b.text_content() for b in reasons.get_by_role("button").all()] == [
+        "Wrong answer", "Incomplete", "Too long", "Hard to understand", "Other"]
+    thanks.wait_for(timeout=30_000)  # cleared by the click, shown again when the server kept the vote
+    reasons.get_by_role("button", name="Too long").click()
+    thanks.wait_for(timeout=30_000)
+    assert up.get_attribute("aria-pressed") == "false" and down.get_attribute("aria-pressed") == "true"
+    assert reasons.get_by_role("button", name="Too long").get_attribute("aria-pressed") == "true"
+    assert stored_votes(assistant, page)[-1] == Vote("iop_cost", "down", "too_long")
+    assert page.locator(".iopchat-msg--user").count() == 1, "votes are not shown as messages"
+    assert page.locator(BOT).count() == 2, "and get no reply"
+
+    page.reload()  # the vote is shown again from the stored conversation
+    page.locator(f'{BOT}[data-response="utter_faq/iop_cost"] [data-testid="vote-down"][aria-pressed="true"]') \
+        .wait_for(timeout=30_000)
+    again = page.locator(f'{BOT}[data-response="utter_faq/iop_cost"]').last
+    assert again.get_by_role("button", name="Too long").get_attribute("aria-pressed") == "true"
+    assert page.csp_violations == []  # type: ignore[attr-defined]
+
+
+def test_accessibility_with_the_rating_control(browser, assistant):
+    context = browser.new_context(bypass_csp=True)
+    page = open_demo(context, assistant)
+    ask(page, "can I keep my job while doing IOP")
+    wait_for_response(page, "utter_faq/work_school")
+    page.locator(f"{BOT} [data-testid=vote-down]").last.click()
+    page.locator(f"{BOT} .iopchat-reasons").last.wait_for(timeout=10_000)
+    page.add_script_tag(path=str(ROOT / "node_modules" / "axe-core" / "axe.min.js"))
+    result = page.evaluate("async () => await axe.run(document)")
+    found = [(v["id"], v["impact"], v["help"]) for v in result["violations"]]
+    report("widget", f"axe-core with the rating control open: {len(found)} violations")
+    assert found == []
+    context.close()
