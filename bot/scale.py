@@ -71,10 +71,7 @@ def _give_to_postgres(path: Path) -> None:
 def _reachable_by_postgres(folder: Path) -> bool:
     """Whether Debian's postgres user can get to ``folder`` (every parent searchable by others)."""
     path = folder.resolve()
-    for parent in [p for p in path.parents if p.exists()]:
-        if not os.stat(parent).st_mode & 0o001:
-            return False
-    return True
+    return all(os.stat(parent).st_mode & 0o001 for parent in path.parents if parent.exists())
 
 
 def postgres_home(folder: Path) -> Path:

@@ -6,7 +6,6 @@ root through scripts/install-scale-deps; elsewhere the tests say what to install
 from __future__ import annotations
 
 import asyncio
-
 import concurrent.futures
 import os
 import signal
