@@ -17,7 +17,8 @@ def tracker_store_config(settings: Settings) -> dict[str, Any]:
     """Rasa's SQL tracker store section: PostgreSQL when ``store_url`` is set, else the SQLite file."""
     if not settings.store_url:
         settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-        return {"type": "SQL", "dialect": "sqlite", "db": str(settings.tracker_db)}
+        # Rasa's SQL store with a kept connection and the write-ahead log (bot/sqlite_store.py)
+        return {"type": "bot.sqlite_store.SQLiteTrackerStore", "dialect": "sqlite", "db": str(settings.tracker_db)}
     url = urlsplit(settings.store_url)
     if url.scheme not in POSTGRES_SCHEMES:
         raise ValueError(f"store_url must be a postgresql:// address, not {url.scheme or 'empty'}://")

@@ -78,3 +78,30 @@ def test_rate_limiter_per_conversation_and_per_address():
     assert not limiter.allow("c3", "1.1.1.1", now=2), "the address is over its limit"
     assert limiter.allow("c4", "2.2.2.2", now=2), "other addresses are unaffected"
     assert limiter.allow("c1", "3.3.3.3", now=61), "the window slides"
+
+
+def test_the_servers_sqlite_store_keeps_conversations_and_the_probe_sees_the_file_gone(tmp_path):
+    """The kept-connection WAL store writes and reads like Rasa's; the readiness probe opens the file afresh."""
+    import asyncio
+
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.routes.health import probe
+    from bot.sqlite_store import SQLiteTrackerStore
+
+    db = tmp_path / "conversations.db"
+    store = SQLiteTrackerStore(dialect="sqlite", db=str(db))
+    tracker = DialogueStateTracker.from_events("kept", [UserUttered("hello")])
+    asyncio.run(store.save(tracker))
+    with sqlite3.connect(db) as conn:  # another process (forget, report) sees the write
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT count(*) FROM events WHERE sender_id = 'kept'").fetchone()[0] == 1
+    conn.close()
+    again = asyncio.run(store.retrieve("kept"))
+    assert again is not None and again.latest_message.text == "hello"
+    assert probe(store) is None
+    for path in tmp_path.glob("conversations.db*"):  # the volume is swapped under the running server
+        path.unlink()
+    db.mkdir()
+    assert probe(store) is not None

@@ -126,8 +126,11 @@ def test_readiness_reports_a_broken_store(tmp_path_factory, monkeypatch):
     try:
         broken.wait_ready()
         assert _ready_status(broken.url) == 200
-        with open(db, "r+b") as handle:  # the disk garbles the file (root ignores read-only modes)
-            handle.write(b"this is not a database" * 4096)
+        # the volume is swapped under the running server: its kept connection would go on
+        # writing to a file nobody can read again (root ignores read-only modes, so no chmod)
+        for path in folder.glob("conversations.db*"):
+            path.unlink()
+        db.mkdir()
         assert _ready_status(broken.url) == 503
         log = (folder / "logs" / "rasa.log").read_text(errors="replace")
         assert "CRITICAL" in log and "NOT being kept" in log

@@ -25,6 +25,22 @@ def _store_failed(exc: Exception) -> None:
     logger.critical("the conversation store cannot be written (%s): conversations are NOT being kept", exc)
 
 
+def _check_sqlite_file(sql: Any) -> None:
+    """Read an SQLite store's file through a fresh connection.
+
+    The server's own connection is kept open (``bot/sqlite_store.py``) and may answer from
+    its cache, so a file garbled on disk would go unnoticed until the next restart.
+    """
+    import sqlite3
+
+    url = sql.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return
+    with sqlite3.connect(f"file:{url.database}?mode=rw", uri=True, timeout=5) as connection:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    connection.close()
+
+
 def probe(store: Any) -> str | None:
     """None when the store takes a write, else what is wrong."""
     import sqlalchemy as sa
@@ -37,6 +53,7 @@ def probe(store: Any) -> str | None:
     if sql is None:
         return None  # another kind of store: nothing more to check here
     try:
+        _check_sqlite_file(sql)
         with sql.session_scope() as session:
             session.execute(sa.text("CREATE TABLE IF NOT EXISTS iop_ready_probe (checked REAL)"))
             session.execute(sa.text("DELETE FROM iop_ready_probe"))
