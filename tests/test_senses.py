@@ -93,6 +93,18 @@ def read(nlp, tagger):
     ("billing code for php", "treatment", "treatment"),
     ("what is P.H.P.?", None, None),
     ("does php have group therapy", "treatment", "treatment"),
+    # "in stock" is ignored in that spelling only
+    ("what is an iop in stocks", "stock", None),
+    ("is the iop in stock", None, None),
+    # Spanish cues, accented or not
+    ("cuál es la presión intraocular normal", "eye", None),
+    ("mi PIO salio en 23", "eye", None),
+    ("el iop de mis ojos es alto", "eye", None),
+    ("cuando sale a bolsa esa empresa, su iop", "stock", None),
+    ("iop o oferta publica inicial", "stock", None),
+    ("iop para mi hijo con adiccion", "treatment", None),
+    ("php en programación web", None, "programming"),
+    ("php o hospitalización parcial en salud mental", "treatment", "treatment"),
 ])
 def test_senses(read, text: str, iop_sense: str | None, php_sense: str | None) -> None:
     reading = read(text)

@@ -134,7 +134,9 @@ class SenseReader:
         words = [token.lower_ for token in self._nlp.make_doc(phrase.lower())]
         # A word written in its base form matches every form of it; any other
         # form ("shares", "eating" disorder) matches only that spelling.
-        pattern = [{"LEMMA": token.lemma_} if token.lemma_ == token.lower_ else {"LOWER": token.lower_}
+        # Ignored phrases match their exact spelling only: "in stock" must not swallow "in stocks".
+        pattern = [{"LEMMA": token.lemma_} if token.lemma_ == token.lower_ and sense != IGNORE
+                   else {"LOWER": token.lower_}
                    for token in self._lemmatised(words, [True] * len(words))]
         cue = _Cue(sense, weight, " ".join(words), exact=any("LOWER" in p for p in pattern))
         key = f"{sense}:{weight}:{cue.phrase}"
