@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import settings
+from bot.nlu.language import first_language
 
 DID_YOU_MEAN, OFFERS_SLOT = "utter_did_you_mean", "offers"
 LANGUAGE_SLOT, SPANISH = "language", "es"
@@ -25,6 +26,19 @@ LANGUAGE_SLOT, SPANISH = "language", "es"
 def is_spanish(slots: dict[str, Any] | None) -> bool:
     """Whether the conversation is in Spanish; matched as Rasa matches a response's slot condition."""
     return str((slots or {}).get(LANGUAGE_SLOT) or "").casefold() == SPANISH
+
+
+def conversation_slots(tracker: DialogueStateTracker) -> dict[str, Any]:
+    """The tracker's slots; with no language yet, the one the latest message is written in
+    (on a weaker signal, ``bot.nlu.language.first_language``), so a first Spanish message
+    is answered in Spanish even when the detector was not sure enough to set the slot."""
+    slots = tracker.current_slot_values()
+    if slots.get(LANGUAGE_SLOT) is None:
+        message = tracker.latest_message
+        guessed = first_language(message.text if message is not None else None)
+        if guessed is not None:
+            slots[LANGUAGE_SLOT] = guessed
+    return slots
 
 
 def spanish_template_values(facility: settings.Facility) -> dict[str, str]:
@@ -56,9 +70,9 @@ class FacilityNLG(TemplatedNaturalLanguageGenerator):
     async def generate(
         self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
     ) -> dict[str, Any] | None:
-        message = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        slots = conversation_slots(tracker)
+        message = self.generate_from_slots(utter_action, slots, output_channel, **kwargs)
         if message is not None and utter_action == DID_YOU_MEAN:
-            slots = tracker.current_slot_values()
             message["buttons"] = [
                 {"title": self.title(key, slots, output_channel), "payload": f'/choose_answer{{"answer_key": "{key}"}}'}
                 for key in slots.get(OFFERS_SLOT) or []

@@ -199,6 +199,12 @@ def test_honest_replies_and_the_resources_line_on_every_path(intent):
          ["my son is 16 can he go to school during it", "and how long does it last"]),
         ("is iop for drugs and alcohol", ["is iop for drugs and alcohol"]),  # "and" between nouns: one question
         ("what is iop", ["what is iop"]),
+        # Spanish: "?" or "y" before a question word; a comma alone does not split
+        ("cuanto cuesta el programa? y cuantas horas son", ["cuanto cuesta el programa", "y cuantas horas son"]),
+        ("aceptan Medicaid y cuando puedo empezar", ["aceptan Medicaid", "cuando puedo empezar"]),
+        ("¿qué es el IOP? ¿cuánto dura el programa?", ["qué es el IOP", "cuánto dura el programa"]),
+        ("es para drogas y alcohol", ["es para drogas y alcohol"]),
+        ("me cobraron dos veces, quien me ayuda", ["me cobraron dos veces, quien me ayuda"]),
     ],
 )
 def test_two_question_split(text, parts):

@@ -374,3 +374,28 @@ def test_content_check_reads_a_missing_spanish_text_from_the_files(tmp_path):
     assert [p for p in problems if "Spanish" in p] == [
         "'utter_goodbye' has no Spanish text: add a variation with condition: [{type: slot, name: language, "
         "value: es}] (utter_crisis in domain.yml shows how)"]
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("aceptan Medicaid para el programa intensivo?", "es"),  # too unsure to set the slot, Spanish still
+    ("what does it cost", "en"),
+    ("ok", "en"),  # no words to tell: English, the default
+])
+def test_a_first_message_with_no_language_yet_is_answered_in_its_own(domain, nlg, text, language):
+    from rasa.shared.core.events import UserUttered
+
+    tracker = tracker_in(domain, None)
+    tracker.update(UserUttered(text))
+    message = asyncio.run(nlg.generate("utter_faq/iop_cost", tracker, "rest"))
+    variation = expected_variation(domain.responses["utter_faq/iop_cost"], language, "rest")
+    assert message["text"] == filled(variation["text"], values_for(language, settings.load().facility))
+
+
+def test_a_set_language_wins_over_the_first_message_guess(domain, nlg):
+    from rasa.shared.core.events import UserUttered
+
+    tracker = tracker_in(domain, "en")
+    tracker.update(UserUttered("aceptan Medicaid para el programa intensivo?"))
+    message = asyncio.run(nlg.generate("utter_faq/iop_cost", tracker, "rest"))
+    variation = expected_variation(domain.responses["utter_faq/iop_cost"], "en", "rest")
+    assert message["text"] == filled(variation["text"], values_for("en", settings.load().facility))

@@ -31,7 +31,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue import routing
 from bot.dialogue.phrasings import fuzzy_candidates
-from bot.nlg import DID_YOU_MEAN, OFFERS_SLOT
+from bot.nlg import DID_YOU_MEAN, LANGUAGE_SLOT, OFFERS_SLOT
+from bot.nlu.language import first_language
 
 # The intents whose reply the router decides (the rules answer every other one).
 ROUTED = {"faq", "iop_eye", "iop_stock", "php_programming", "choose_sense", "choose_answer", "nlu_fallback",
@@ -110,6 +111,8 @@ class RouterPolicy(Policy):
         elif step == len(decision.responses):
             name = ACTION_LISTEN_NAME
             events = [SlotSet(slot, value) for slot, value in decision.slots.items()]
+            if tracker.get_slot(LANGUAGE_SLOT) is None and (guessed := first_language(message.text)):
+                events.append(SlotSet(LANGUAGE_SLOT, guessed))  # as the reply was written (bot/nlg.py)
         else:
             return self._prediction(probabilities)  # done: leave it to the others (never reached)
         probabilities[domain.index_for_action(name)] = 1.0

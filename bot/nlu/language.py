@@ -48,6 +48,19 @@ def detect(text: str, min_confidence: float = 0.8, min_words: int = 2) -> str | 
     return "es" if best.language.name == "SPANISH" else "en"
 
 
+# A conversation with no language yet takes its first message's language on a weaker signal:
+# nothing is switched, and a Spanish first message no detector is sure of ("aceptan Medicaid
+# para el programa intensivo?") is more often Spanish than not. Chosen on tests/data/dev/.
+FIRST_MESSAGE_CONFIDENCE, FIRST_MESSAGE_MIN_WORDS = 0.5, 1
+
+
+def first_language(text: str | None) -> str | None:
+    """The language of a conversation's first clear-enough message (weaker than ``detect``'s default)."""
+    if not text or text.startswith("/"):
+        return None
+    return detect(text, FIRST_MESSAGE_CONFIDENCE, FIRST_MESSAGE_MIN_WORDS)
+
+
 @lru_cache(maxsize=1)
 def _detector() -> Any:
     from lingua import Language, LanguageDetectorBuilder

@@ -1,6 +1,6 @@
 """The term normaliser: conservative typo correction of the assistant's own words, before tokenising.
 
-Only words that are not English words are touched, and only when they are one
+Only words that are neither English nor Spanish words are touched, and only when they are one
 slip away from a term in ``bot/data/domain_terms.yml``: "insurence" becomes
 "insurance", while "impatient" or "progress" stay as typed; "I.O.P." becomes
 "IOP". The Rasa component is registered as a message featurizer, because only
@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.component import ConfiguredComponent
 from bot.nlu.fingerprint import fingerprint, module_files
-from bot.nlu.fuzzy import Candidates, is_english_word
+from bot.nlu.fuzzy import Candidates, is_english_word, is_spanish_word
 
 TERMS_PATH = Path(__file__).resolve().parents[1] / "data" / "domain_terms.yml"
 
@@ -67,7 +67,7 @@ def _fix_word(match: re.Match[str]) -> str:
 @lru_cache(maxsize=4096)
 def _correct(word: str) -> str | None:
     forms, keep, candidates = _lexicon()
-    if len(word) < MIN_LENGTH or word in forms or word in keep or is_english_word(word):
+    if len(word) < MIN_LENGTH or word in forms or word in keep or is_english_word(word) or is_spanish_word(word):
         return None
     # One slip in a long word scores >= 85; in a short one only a dropped or
     # doubled letter scores >= 90. A wrong first letter, or a length off by more

@@ -25,12 +25,18 @@ from bot.nlu.component import ConfiguredComponent, add_entity, visitor_texts
 from bot.nlu.sentence_encoder import encode
 
 # Where a message may change question: "?", "and", "also", "plus", "oh and", a comma or
-# semicolon before a question word.
+# semicolon before a question word; in Spanish "y", "y también", "además" before one (not a
+# comma: in Spanish it joins the parts of one question too often, on the development set).
+_ENGLISH_QUESTION_WORD = (r"(?:how|what|whats|what's|does|do|is|are|can|could|will|would|should|when|where|who|"
+                          r"why|which|if|any|and|also|plus|u|r)")
 _QUESTION_WORD = (r"(?:how|what|whats|what's|does|do|is|are|can|could|will|would|should|when|where|who|why|which|"
-                  r"if|any|and|also|plus|u|r)")
-_SPLIT = re.compile(rf"\?+\s*|\s+(?:and|also|plus|oh and|and also|n)\s+(?={_QUESTION_WORD}\b)"
-                    rf"|[,;]\s+(?={_QUESTION_WORD}\b)", re.I)
-_ASKS = re.compile(rf"^(?:and |also |plus |so |but )?{_QUESTION_WORD}\b", re.I)
+                  r"if|any|and|also|plus|u|r|"
+                  r"qu[eé]|c[oó]mo|cu[aá]nto|cu[aá]nta|cu[aá]ntos|cu[aá]ntas|cu[aá]ndo|d[oó]nde|qui[eé]n|qui[eé]nes|"
+                  r"cu[aá]l|cu[aá]les|hay|puedo|puede|pueden|tienen|tiene|aceptan|acepta|hacen|necesito|debo|"
+                  r"es|son|se|si|me|el|la|los|las|en|y|tambi[eé]n|adem[aá]s)")
+_SPLIT = re.compile(rf"\?+\s*|\s+(?:and|also|plus|oh and|and also|n|y|y tambi[eé]n|y adem[aá]s|adem[aá]s)\s+"
+                    rf"(?={_QUESTION_WORD}\b)|[,;]\s+(?={_ENGLISH_QUESTION_WORD}\b)", re.I)
+_ASKS = re.compile(rf"^[¿¡]?(?:and |also |plus |so |but |y |pero )?[¿¡]?{_QUESTION_WORD}\b", re.I)
 MIN_WORDS = 3
 TOP_K = 3  # a key's score: the mean similarity of its three nearest phrasings
 
@@ -74,7 +80,7 @@ def faq_phrasebook() -> Phrasebook:
 def split(text: str) -> list[str]:
     """The message's questions. A part that is not a question ("my son is 16") is context:
     it joins the question after it. Parts shorter than MIN_WORDS words join the one before."""
-    parts = [p.strip(" .!,;") for p in _SPLIT.split(text) if p and p.strip(" .!,;")]
+    parts = [p.strip(" .!,;¿¡") for p in _SPLIT.split(text) if p and p.strip(" .!,;¿¡")]
     questions: list[str] = []
     context = ""
     for part in parts:
