@@ -11,6 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = Path(os.environ.get("IOP_SETTINGS", ROOT / "settings.yml"))
+SMS_ASK_TEXT_ES = "¿Te fue útil? Responde S o N."
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Settings:
     retention_days: int
     feedback_sms_ask: bool = False  # after an SMS answer, ask "Reply Y or N"; a Y/N right after is a vote
     feedback_sms_ask_text: str = "Was this helpful? Reply Y or N."
+    feedback_sms_ask_text_es: str = SMS_ASK_TEXT_ES  # the same question in a Spanish conversation
 
     def template_values(self) -> dict[str, str]:
         """Values every response may use as placeholders besides slots."""
@@ -119,4 +121,5 @@ def load() -> Settings:
         retention_days=_env("IOP_RETENTION_DAYS", int(priv.get("retention_days", 90))),
         feedback_sms_ask=_env("IOP_FEEDBACK_SMS_ASK", bool(votes.get("sms_ask", False))),
         feedback_sms_ask_text=str(votes.get("sms_ask_text") or "Was this helpful? Reply Y or N."),
+        feedback_sms_ask_text_es=str(votes.get("sms_ask_text_es") or SMS_ASK_TEXT_ES),
     )

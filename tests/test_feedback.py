@@ -64,6 +64,19 @@ def test_an_sms_yes_or_no_rates_only_the_answer_just_given():
 
 
 @pytest.mark.parametrize(
+    ("word", "language", "vote"),
+    [
+        ("s", "es", "up"), ("si", "es", "up"), ("sí", "es", "up"), ("y", "es", "up"), ("n", "es", "down"),
+        ("no", "es", "down"), ("s", "en", None), ("s", None, None), ("sí", "en", "up"), ("maybe", "es", None),
+    ],
+)
+def test_a_spanish_sms_says_s_for_yes(word, language, vote):
+    turn = [UserUttered("¿cuánto cuesta?"), answer("utter_faq/iop_cost")]
+    expected = feedback.vote_payload("iop_cost", vote) if vote else None
+    assert feedback.sms_vote(word, turn, language) == expected
+
+
+@pytest.mark.parametrize(
     ("line", "expected"),
     [
         ("/good", ("up", None)),
@@ -86,21 +99,31 @@ def test_shell_commands(line, expected):
 
 
 class StandInAssistant:
-    """Answers every question with utter_faq/iop_cost and stores what it is sent, as Rasa would."""
+    """Answers every question with utter_faq/iop_cost and stores what it is sent, as Rasa would;
+    with ``language``, the message sets the conversation's ``language`` slot to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str | None = None) -> None:
         from rasa.core.tracker_store import InMemoryTrackerStore
         from rasa.shared.core.domain import Domain
 
-        self.store = InMemoryTrackerStore(Domain.empty())
+        self.store = InMemoryTrackerStore(Domain.from_dict({
+            "entities": ["language"],
+            "slots": {"language": {"type": "categorical", "values": ["en", "es"], "influence_conversation": False,
+                                   "mappings": [{"type": "from_entity", "entity": "language"}]}},
+        }))
+        self.language = language
         self.received: list[str] = []
 
     async def __call__(self, message: Any) -> None:
+        from rasa.shared.core.events import SlotSet
+
         tracker = await self.store.get_or_create_tracker(message.sender_id)
         self.received.append(message.text)
         vote = message.text.startswith("/feedback")
         tracker.update(UserUttered(message.text, {"name": "feedback" if vote else "faq"},
                                    _entities(message.text) if vote else []))
+        if self.language and not vote:
+            tracker.update(SlotSet("language", self.language))
         if not vote:
             tracker.update(answer("utter_faq/iop_cost"))
             await message.output_channel.send_response(message.sender_id, {"text": "It varies.",
@@ -146,6 +169,46 @@ def test_sms_opt_in_asks_and_stores_a_y_or_n_as_a_vote(sms_channel):
     assert bot.received[-1] == feedback.vote_payload("iop_cost", "down")
     assert asyncio.run(channel._answer(request, bot, "+15550001111", "n")) == "It varies.\n\nWas this helpful? " \
         "Reply Y or N.", "a second N is a message again"
+
+
+def stand_in_request(bot: StandInAssistant) -> Any:
+    return SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=bot.store))))
+
+
+def test_a_spanish_sms_is_asked_in_spanish_and_s_is_a_yes(sms_channel):
+    channel, bot = sms_channel(ask=True), StandInAssistant(language="es")
+    request = stand_in_request(bot)
+    body = asyncio.run(channel._answer(request, bot, "+15550002222", "¿cuánto cuesta el programa?"))
+    assert body == "It varies.\n\n¿Te fue util? Responde S o N.", "Spanish, in GSM-7 (ú without its accent)"
+    assert asyncio.run(channel._answer(request, bot, "+15550002222", "SÍ")) is None, "a vote gets no reply"
+    assert bot.received[-1] == feedback.vote_payload("iop_cost", "up")
+    asyncio.run(channel._answer(request, bot, "+15550002222", "¿y el seguro?"))
+    assert asyncio.run(channel._answer(request, bot, "+15550002222", "s")) is None
+    assert bot.received[-1] == feedback.vote_payload("iop_cost", "up"), "S is a yes in Spanish"
+
+
+def test_without_a_language_slot_the_sms_follows_the_message(sms_channel, monkeypatch):
+    channel, bot = sms_channel(ask=True), StandInAssistant()
+    request = stand_in_request(bot)
+    spanish = asyncio.run(channel._answer(request, bot, "+15550003333", "¿cuánto cuesta el programa intensivo?"))
+    assert spanish.endswith("Responde S o N.")
+    english = asyncio.run(channel._answer(request, bot, "+15550004444", "how much does the program cost"))
+    assert english.endswith("Reply Y or N.")
+    assert asyncio.run(channel._answer(request, bot, "+15550004444", "s")) is not None, "S is no vote in English"
+    assert asyncio.run(channel._answer(request, bot, "+15550005555", "ok")).endswith("Reply Y or N."), "else English"
+
+
+def test_the_spanish_question_is_a_setting(sms_channel, monkeypatch, tmp_path):
+    from bot import settings as settings_module
+
+    assert settings_module.load().feedback_sms_ask_text_es == "¿Te fue útil? Responde S o N."
+    custom = tmp_path / "settings.yml"
+    custom.write_text('feedback:\n  sms_ask: true\n  sms_ask_text_es: "¿Le sirvió? Responda S o N."\n',
+                      encoding="utf-8")
+    monkeypatch.setattr(settings_module, "SETTINGS_FILE", custom)
+    channel, bot = sms_channel(ask=True), StandInAssistant(language="es")
+    body = asyncio.run(channel._answer(stand_in_request(bot), bot, "+15550006666", "¿cuánto cuesta?"))
+    assert body == "It varies.\n\n¿Le sirvio? Responda S o N."
 
 
 # ---- live: a vote is stored, answered with nothing, and changes nothing

@@ -157,6 +157,21 @@ def test_format_reply_numbers_buttons_and_caps_length():
     assert len(sms.format_reply([{"text": "x " * 2000}])) <= sms.MAX_SMS_CHARS
 
 
+@pytest.mark.parametrize(
+    ("language", "count", "prompt"),
+    [
+        ("en", 3, "Reply 1, 2 or 3:"), ("es", 3, "Responde 1, 2 o 3:"), ("es", 2, "Responde 1 o 2:"),
+        ("es", 1, "Responde 1:"), ("en", 1, "Reply 1:"), (None, 2, "Reply 1 or 2:"), ("fr", 2, "Reply 1 or 2:"),
+    ],
+)
+def test_the_numbered_list_is_introduced_in_the_conversations_language(language, count, prompt):
+    buttons = [{"title": f"Opción {i}", "payload": f"/o{i}"} for i in range(1, count + 1)]
+    reply = sms.format_reply([{"text": "¿Cuál?", "buttons": buttons}], language)
+    assert reply.split("\n")[2] == prompt
+    assert reply.split("\n")[3] == "1. Opcion 1", "GSM-7 text: ó loses its accent"
+    assert all(ord(c) < 128 or c in sms.GSM7_EXTRA for c in reply)
+
+
 def test_enabling_sms_without_secrets_fails_clearly(monkeypatch):
     monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
     monkeypatch.setenv("IOP_SENDER_KEY", "k")

@@ -213,3 +213,54 @@ def test_accessibility_with_the_rating_control(browser, assistant):
     report("widget", f"axe-core with the rating control open: {len(found)} violations")
     assert found == []
     context.close()
+
+
+def test_a_spanish_conversation_switches_the_widget_to_spanish(browser, assistant):
+    context = browser.new_context(bypass_csp=True)  # to inject axe-core into the page
+    page = open_demo(context, assistant)
+    assert page.get_by_test_id("input").get_attribute("placeholder") == "Type your question"
+    assert page.locator(f"{BOT} .iopchat-bubble").first.get_attribute("lang") == "en"
+    ask(page, "¿Cuánto cuesta un programa intensivo ambulatorio?")
+    answer = page.locator(BOT).nth(1)
+    answer.wait_for(timeout=30_000)
+    assert (answer.get_attribute("data-response") or "").startswith("utter_faq/"), answer.text_content()
+    assert answer.locator(".iopchat-bubble").get_attribute("lang") == "es"
+    assert page.get_by_test_id("input").get_attribute("placeholder") == "Escribe tu pregunta"
+    assert page.locator("label[for=iopchat-input]").text_content() == "Escribe tu pregunta"
+    assert page.get_by_test_id("send").text_content() == "Enviar"
+    rate = answer.get_by_role("group", name="¿Te fue útil?")
+    assert rate.get_by_role("button", name="Sí, me sirvió").count() == 1
+    assert page.locator(".iopchat").get_attribute("lang") == "es"
+    assert page.locator(f"{BOT} .iopchat-bubble").first.get_attribute("lang") == "en", "the greeting stays English"
+
+    rate.get_by_role("button", name="No me sirvió").click()
+    reasons = rate.get_by_role("group", name="¿Qué estuvo mal? (opcional)")
+    reasons.wait_for(timeout=10_000)
+    assert reasons.get_by_role("button").first.text_content() == "Respuesta equivocada"
+    answer.get_by_test_id("vote-thanks").filter(has_text="Gracias por tu opinión.").wait_for(timeout=30_000)
+    page.add_script_tag(path=str(ROOT / "node_modules" / "axe-core" / "axe.min.js"))
+    result = page.evaluate("async () => await axe.run(document)")
+    found = [(v["id"], v["impact"], v["help"]) for v in result["violations"]]
+    report("widget", f"axe-core in a Spanish conversation: {len(found)} violations")
+    assert found == []
+
+    ask(page, "how long does intensive outpatient treatment last")
+    page.locator(BOT).nth(2).wait_for(timeout=30_000)
+    page.get_by_test_id("input").wait_for(timeout=10_000)
+    assert page.locator(BOT).nth(2).locator(".iopchat-bubble").get_attribute("lang") == "en"
+    assert page.get_by_test_id("input").get_attribute("placeholder") == "Type your question", "and back"
+    assert answer.get_by_role("group", name="Was this helpful?").count() == 1, "older controls follow too"
+    context.close()
+
+
+def test_a_page_in_spanish_starts_the_widget_and_the_greeting_in_spanish(context, assistant):
+    page = context.new_page()
+    demo = (ROOT / "bot" / "widget" / "index.html").read_text(encoding="utf-8").replace('lang="en"', 'lang="es-MX"')
+    page.route(assistant.url + "/chat/", lambda route: route.fulfill(body=demo, content_type="text/html"))
+    page.goto(assistant.url + "/chat/")
+    assert page.get_by_test_id("input").get_attribute("placeholder") == "Escribe tu pregunta"
+    wait_for_response(page, "utter_greet")
+    greeting = page.locator(BOT).first
+    assert greeting.locator(".iopchat-bubble").get_attribute("lang") == "es"
+    assert greeting.text_content().strip().split(": ", 1)[-1].startswith("¡Hola!")
+    assert page.get_by_test_id("launcher").text_content() == "Chatea con nosotros"

@@ -1,4 +1,5 @@
-"""What every connector of ours shares: conversation ids, offered buttons, the reply collector."""
+"""What every connector of ours shares: conversation ids, offered buttons, the reply collector, and the
+language of a channel's own texts (the conversation's ``language`` slot)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +9,8 @@ from sanic.request import Request
 
 from bot.channels import feedback, hygiene
 from bot.settings import load as load_settings
+
+LANGUAGE_SLOT, LANGUAGES, ENGLISH = "language", ("en", "es"), "en"
 
 
 def conversation_id(channel: str, sender: str) -> str:
@@ -27,6 +30,29 @@ async def text_for_rasa(request: Request, conversation: str, raw: Any) -> str:
     """``prepare_text`` with the store of the app that received ``request``."""
     agent = getattr(request.app.ctx, "agent", None)
     return await prepare_text(agent.tracker_store if agent is not None else None, conversation, raw)
+
+
+def slot_language(tracker: Any) -> str | None:
+    """The conversation's ``language`` slot ("en" or "es"), or None while it has none."""
+    slot = (getattr(tracker, "slots", None) or {}).get(LANGUAGE_SLOT)
+    value = str(getattr(slot, "value", None) or "").casefold()
+    return value if value in LANGUAGES else None
+
+
+def message_language(text: Any) -> str | None:
+    """The language a visitor's message is clearly written in (bot/nlu/language.py), or None."""
+    if not isinstance(text, str) or not text.strip() or text.lstrip().startswith("/"):
+        return None
+    from bot.nlu.language import detect  # lazily: it loads the language models on first use
+
+    return detect(text)
+
+
+async def conversation_language(store: Any, conversation: str, text: Any = None) -> str | None:
+    """The language for a channel's own texts: the conversation's ``language`` slot as stored (after
+    the turn, when called after it), else that of the visitor's ``text``, else None (unknown)."""
+    tracker = await store.retrieve(conversation) if store is not None else None
+    return slot_language(tracker) or message_language(text)
 
 
 class NamedResponseCollector(CollectingOutputChannel):

@@ -1,8 +1,8 @@
 """Votes on answers ("Was this helpful?"): which replies can be rated, and how a vote is stored.
 
 A vote is the visitor message ``/feedback{"answer_key": ..., "vote": "up"|"down", "reason": ...}``
-(the widget's thumbs, the staff shell's ``/good`` and ``/bad``, an SMS "Y"/"N" when
-``feedback.sms_ask`` is on). It is stored with its conversation as an ordinary user event
+(the widget's thumbs, the staff shell's ``/good`` and ``/bad``, an SMS "Y"/"N" — "S"/"N" in
+Spanish — when ``feedback.sms_ask`` is on). It is stored with its conversation as an ordinary user event
 with the intent ``feedback``, which the router policy answers with nothing but
 ``action_listen``: no reply, no slot change. Input hygiene rebuilds the payload from
 checked values (``hygiene.feedback_payload``); a channel takes it only for an answer that
@@ -32,6 +32,8 @@ REASON_WORDS = {"wrong": "wrong", "incorrect": "wrong", "incomplete": "incomplet
                 "long": "too_long", "too_long": "too_long", "too-long": "too_long", "unclear": "unclear",
                 "confusing": "unclear", "hard": "unclear", "other": "other"}
 SMS_YES, SMS_NO = frozenset({"y", "yes", "yeah", "yep", "si", "sí"}), frozenset({"n", "no", "nope"})
+# A Spanish SMS asks "Responde S o N": S is yes there (and only there: in English it means nothing).
+SMS_YES_ES = SMS_YES | {"s", "sip", "claro"}
 
 
 def answer_key(response: str | None) -> str | None:
@@ -128,9 +130,11 @@ def last_turn_answer(events: Iterable[Any]) -> str | None:
     return None
 
 
-def sms_vote(word: str, events: Iterable[Any]) -> str | None:
-    """The vote payload for an SMS reply of Y or N right after an answer that asked for one, else None."""
-    vote = "up" if word in SMS_YES else "down" if word in SMS_NO else None
+def sms_vote(word: str, events: Iterable[Any], language: str | None = None) -> str | None:
+    """The vote payload for an SMS reply of Y or N (S or N in a Spanish conversation, ``language``
+    "es") right after an answer that asked for one, else None. ``word`` is lower-cased."""
+    yes = SMS_YES_ES if language == "es" else SMS_YES
+    vote = "up" if word in yes else "down" if word in SMS_NO else None
     if vote is None:
         return None
     key = last_turn_answer(events)

@@ -2,11 +2,15 @@
 
 Unlike Rasa's built-in channel it checks ``X-Twilio-Signature`` (403 otherwise),
 stores a keyed HMAC of the phone number instead of the number, sends one SMS per
-turn in plain GSM-7 text with buttons as a numbered list, never answers STOP-type
-keywords, answers HELP with ``utter_sms_help``, treats a photo-only message as
-an empty one, and answers a retried ``MessageSid`` once, from a cache. It asks for no
-feedback unless ``feedback.sms_ask`` is on: then an answer ends with "Reply Y or N" and a
-Y or N sent right after is stored as a vote on it (bot/channels/feedback.py), unanswered.
+turn in plain GSM-7 text with buttons as a numbered list ("Reply 1, 2 or 3:"),
+never answers STOP-type keywords, answers HELP with ``utter_sms_help``, treats a
+photo-only message as an empty one, and answers a retried ``MessageSid`` once,
+from a cache. It asks for no feedback unless ``feedback.sms_ask`` is on: then an
+answer ends with "Reply Y or N" and a Y or N sent right after is stored as a vote
+on it (bot/channels/feedback.py), unanswered. The channel's own words follow the
+conversation's ``language`` slot as it is after the turn, else the language the
+message is written in, else English: "Responde 1, 2 o 3:", "Responde S o N" (S,
+SI or SÍ is a yes).
 No outbound API call is made: nothing blocks on the network.
 """
 from __future__ import annotations
@@ -30,7 +34,14 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels import feedback
-from bot.channels.common import NamedResponseCollector, conversation_id, text_for_rasa
+from bot.channels.common import (
+    ENGLISH,
+    NamedResponseCollector,
+    conversation_id,
+    message_language,
+    slot_language,
+    text_for_rasa,
+)
 from bot.settings import load as load_settings
 
 logger = logging.getLogger(__name__)
@@ -86,8 +97,20 @@ def to_gsm_text(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def format_reply(messages: list[dict[str, Any]]) -> str:
-    """One SMS for the whole turn: texts, then buttons as a numbered list."""
+# How the numbered list of buttons is introduced, by language: (verb, "or").
+_REPLY_WORDS = {"en": ("Reply", "or"), "es": ("Responde", "o")}
+
+
+def reply_prompt(count: int, language: str | None = None) -> str:
+    """"Reply 1, 2 or 3:" ("Responde 1, 2 o 3:" in Spanish) for ``count`` numbered buttons."""
+    verb, either = _REPLY_WORDS.get(language or "en", _REPLY_WORDS["en"])
+    numbers = [str(i) for i in range(1, count + 1)]
+    return f"{verb} {', '.join(numbers[:-1])} {either} {numbers[-1]}:" if count > 1 else f"{verb} 1:"
+
+
+def format_reply(messages: list[dict[str, Any]], language: str | None = None) -> str:
+    """One SMS for the whole turn: texts, then buttons as a numbered list introduced in the
+    conversation's ``language`` (English unless "es")."""
     parts: list[str] = []
     for message in messages:
         text = message.get("text")
@@ -96,7 +119,7 @@ def format_reply(messages: list[dict[str, Any]]) -> str:
         buttons = message.get("buttons") or []
         if buttons:
             numbers = [str(i) for i in range(1, len(buttons) + 1)]
-            how = f"Reply {', '.join(numbers[:-1])} or {numbers[-1]}:" if len(numbers) > 1 else "Reply 1:"
+            how = reply_prompt(len(buttons), language)
             choices = (f"{n}. {b.get('title', '')}" for n, b in zip(numbers, buttons, strict=True))
             parts.append("\n".join([how, *choices]))
     body = to_gsm_text("\n\n".join(parts))
@@ -184,26 +207,31 @@ class TwilioSMSInput(InputChannel):
         return webhook
 
     async def _answer(self, request: Request, on_new_message: Callable, phone: str, raw: str | None) -> str | None:
-        word = (raw or "").strip().lower().strip(".!")
+        word = unicodedata.normalize("NFC", (raw or "").strip().lower()).strip(".!¡?¿ ")
         if word in STOP_WORDS:
             return None  # Twilio handles opt-out itself; never reply to STOP
         conversation = conversation_id(CHANNEL, sender_hash(self.sender_key, phone))
         settings = load_settings()
-        vote = feedback.sms_vote(word, await _events(request, conversation)) if settings.feedback_sms_ask else None
+        vote = None
+        if settings.feedback_sms_ask:  # the Y/N answers a question asked in the conversation's language
+            before = await _tracker(request, conversation)
+            vote = feedback.sms_vote(word, list(before.events) if before is not None else [], slot_language(before))
         text = vote or (HELP_PAYLOAD if word in HELP_WORDS else await text_for_rasa(request, conversation, raw or ""))
         collector = NamedResponseCollector(self.name(), conversation)
         await on_new_message(UserMessage(text, collector, conversation, input_channel=self.name()))
         if vote:
             return None  # a Y/N right after an answer is stored as a vote, not answered
-        body = format_reply(collector.messages)
+        # the turn may have set or switched the language: read it after the turn
+        language = slot_language(await _tracker(request, conversation)) or message_language(raw) or ENGLISH
+        body = format_reply(collector.messages, language)
         if settings.feedback_sms_ask and body and any(feedback.is_rateable(m.get("response"))
                                                       for m in collector.messages):
-            body = f"{body}\n\n{to_gsm_text(settings.feedback_sms_ask_text)}"  # opt-in: off by default
+            ask = settings.feedback_sms_ask_text_es if language == "es" else settings.feedback_sms_ask_text
+            body = f"{body}\n\n{to_gsm_text(ask)}"  # opt-in: off by default
         return body or None
 
 
-async def _events(request: Request, conversation: str) -> list[Any]:
-    """The conversation's stored events (for the opt-in Y/N vote)."""
+async def _tracker(request: Request, conversation: str) -> Any:
+    """The conversation's stored tracker, or None (for the opt-in Y/N vote and the language)."""
     agent = getattr(request.app.ctx, "agent", None)
-    tracker = await agent.tracker_store.retrieve(conversation) if agent is not None else None
-    return list(tracker.events) if tracker is not None else []
+    return await agent.tracker_store.retrieve(conversation) if agent is not None else None

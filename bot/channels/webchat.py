@@ -7,8 +7,12 @@
   get their history, new sessions the greeting, sent by the server;
 - input hygiene, per-conversation and per-address rate limits, and "clear
   conversation", which deletes the conversation on the server too;
-- each bot message carries its response name and answer key, and answers a visitor
-  can rate are flagged (``feedback``); a vote (``/feedback{...}``) is stored, never
+- each bot message carries its response name, answer key and the conversation's
+  ``language`` slot after the turn (else the language the visitor wrote in; left out
+  while unknown, so the widget keeps the page's), which the widget's own texts follow;
+  a page in Spanish gets a Spanish greeting; the channel's own texts (rate limited,
+  reload) follow the same language; answers a visitor can rate are flagged
+  (``feedback``); a vote (``/feedback{...}``) is stored, never
   answered, and confirmed to the session's tabs with ``feedback_saved``;
 - the widget (``/chat/widget.js``), its styles, the socket.io client from npm and
   a demo page (``/chat/``) are served by the same server.
@@ -33,7 +37,16 @@ from socketio import AsyncServer
 
 from bot import privacy
 from bot.channels import feedback, hygiene
-from bot.channels.common import conversation_id, prepare_text
+from bot.channels.common import (
+    ENGLISH,
+    LANGUAGE_SLOT,
+    LANGUAGES,
+    conversation_id,
+    conversation_language,
+    message_language,
+    prepare_text,
+    slot_language,
+)
 from bot.channels.limits import RateLimiter
 from bot.settings import ROOT
 from bot.settings import load as load_settings
@@ -51,6 +64,10 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
 CHANNEL = "web"
+# The channel's own texts (every other message is a named response in the conversation's language).
+RELOAD_TEXT = {"en": "Please reload the page to start a chat.",
+               "es": "Vuelve a cargar la página para empezar el chat."}
+RATE_LIMITED_FALLBACK = {"en": "Please slow down a little.", "es": "Ve un poco más despacio, por favor."}
 
 
 def allowed_origins() -> list[str]:
@@ -67,11 +84,14 @@ def visitor_address(environ: dict[str, Any]) -> str:
 
 
 class WebOutput(OutputChannel):
-    """Sends each bot message as one ``bot_uttered`` event with its response name."""
+    """Sends each bot message of a turn as one ``bot_uttered`` event with its response name and the
+    conversation's language. The messages are held until the turn is over (``flush``): only then is
+    the ``language`` slot known, since the visitor's message may have set or switched it."""
 
     def __init__(self, sio: AsyncServer, room: str) -> None:
         self.sio = sio
         self.room = room
+        self.pending: list[dict[str, Any]] = []
 
     @classmethod
     def name(cls) -> str:
@@ -85,7 +105,14 @@ class WebOutput(OutputChannel):
         if message.get("utter_action"):
             event.update(_answer_fields(message["utter_action"]))
         if event["text"] or buttons:
-            await self.sio.emit("bot_uttered", event, room=self.room)
+            self.pending.append(event)
+
+    async def flush(self, language: str | None) -> None:
+        """Emit the turn's messages, each with ``language`` ("en"/"es") when it is known."""
+        events, self.pending = self.pending, []
+        for event in events:
+            await self.sio.emit("bot_uttered", {**event, **({"language": language} if language else {})},
+                                room=self.room)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
@@ -102,16 +129,22 @@ def _answer_fields(response: str) -> dict[str, Any]:
 
 def history(events: list[Any]) -> list[dict[str, Any]]:
     """The visible transcript of a stored conversation: button clicks shown by their title, each
-    answer with its key and the visitor's last vote on it."""
+    answer with its key, the conversation's language when it was given, and the visitor's last vote on it."""
     shown: list[dict[str, Any]] = []
     offered: list[dict[str, Any]] = []
+    language: str | None = None
     for event in events:
-        if event.type_name == "bot" and (event.text or (event.data or {}).get("buttons")):
+        if event.type_name == "slot" and getattr(event, "key", None) == LANGUAGE_SLOT:
+            language = event.value if event.value in LANGUAGES else None
+        elif event.type_name == "restart":
+            language = None
+        elif event.type_name == "bot" and (event.text or (event.data or {}).get("buttons")):
             buttons = (event.data or {}).get("buttons") or []
             response = feedback.response_of(event)
             shown.append({"sender": "bot", "text": event.text or "",
                           **({"buttons": buttons} if buttons else {}),
-                          **(_answer_fields(response) if response else {})})
+                          **(_answer_fields(response) if response else {}),
+                          **({"language": language} if language else {})})
             offered = buttons
         elif feedback.is_vote(event):
             vote = feedback.vote_of(event)
@@ -154,6 +187,9 @@ class WebChatInput(SocketIOInput):
         self.sio = sio
         webhook = _WidgetBlueprint(sio, self.socketio_path or "/socket.io", "iop_webchat", __name__)
         sessions: dict[str, str] = {}  # socket id -> session id
+        # socket id -> the conversation's language when last seen, for replies sent without a turn
+        # (rate limited): a flood must not cost a store read per message
+        languages: dict[str, str] = {}
         limiter = RateLimiter(settings.messages_per_minute_per_conversation, settings.messages_per_minute_per_address)
 
         @webhook.route("/", methods=["GET"])
@@ -164,9 +200,15 @@ class WebChatInput(SocketIOInput):
             agent = getattr(webhook.ctx, "app", None) and webhook.ctx.app.ctx.agent
             return agent.tracker_store if agent else None
 
-        async def say(session: str, text: str) -> None:
-            await on_new_message(UserMessage(text, WebOutput(sio, session), conversation_id(CHANNEL, session),
-                                             input_channel=self.name()))
+        async def say(session: str, text: str, raw: Any = None) -> str | None:
+            """Run a turn; its replies go out with the conversation's language, which is returned."""
+            output, conversation = WebOutput(sio, session), conversation_id(CHANNEL, session)
+            try:
+                await on_new_message(UserMessage(text, output, conversation, input_channel=self.name()))
+            finally:
+                language = await conversation_language(store(), conversation, raw)
+                await output.flush(language)
+            return language
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict, auth: Any = None) -> bool:
@@ -176,6 +218,7 @@ class WebChatInput(SocketIOInput):
         @sio.on("disconnect")
         async def disconnect(sid: str) -> None:
             sessions.pop(sid, None)
+            languages.pop(sid, None)
 
         @sio.on("session_request")
         async def session_request(sid: str, data: Any) -> None:
@@ -189,27 +232,41 @@ class WebChatInput(SocketIOInput):
             await sio.emit("session_confirm", session, room=sid)
             tracker = await store().retrieve(conversation_id(CHANNEL, session)) if store() else None
             shown = history(list(tracker.events)) if tracker else []
+            remember(sid, slot_language(tracker))
             if shown:
-                await sio.emit("history", {"messages": shown}, room=sid)
+                await sio.emit("history", {"messages": shown, **({"language": languages[sid]} if sid in languages
+                                                                 else {})}, room=sid)
             else:
-                await say(session, "/greet")  # the server greets a new session, not the page
+                # the server greets a new session, not the page; a page in Spanish asks for a Spanish
+                # greeting (a value checked here, so the payload is ours, not the visitor's)
+                page = data.get("language") if isinstance(data, dict) else None
+                greet = f'/greet{{"language": "{page}"}}' if page in LANGUAGES and page != ENGLISH else "/greet"
+                remember(sid, await say(session, greet))
+
+        def remember(sid: str, language: str | None) -> None:
+            if language:
+                languages[sid] = language
+            else:
+                languages.pop(sid, None)
 
         @sio.on("user_uttered")
         async def user_uttered(sid: str, data: Any) -> None:
             session = sessions.get(sid)
+            raw = data.get("message") if isinstance(data, dict) else None
             if session is None:
-                await sio.emit("error_message", {"text": "Please reload the page to start a chat."}, room=sid)
+                language = message_language(raw) or ENGLISH
+                await sio.emit("error_message", {"text": RELOAD_TEXT[language], "language": language}, room=sid)
                 return
             address = (await sio.get_session(sid)).get("address", "?")
             if not limiter.allow(session, address):
-                await sio.emit("error_message", {"text": _rate_limited_text(webhook), "response": "utter_rate_limited"},
-                               room=sid)
+                language = languages.get(sid) or message_language(raw) or ENGLISH
+                await sio.emit("error_message", {"text": _rate_limited_text(webhook, language),
+                                                 "response": "utter_rate_limited", "language": language}, room=sid)
                 return
-            raw = data.get("message") if isinstance(data, dict) else None
             text = await prepare_text(store(), conversation_id(CHANNEL, session), raw)
             if isinstance(raw, str) and text == raw.strip() and not text.startswith("/"):
                 await sio.emit("user_echo", {"text": text}, room=session, skip_sid=sid)
-            await say(session, text)
+            remember(sid, await say(session, text, raw))
             vote = hygiene.feedback_payload(text)
             if vote:  # stored, never answered: tell every tab of the session it was kept
                 await sio.emit("feedback_saved", json.loads(vote[len("/feedback"):]), room=session)
@@ -220,17 +277,34 @@ class WebChatInput(SocketIOInput):
             if session is None:
                 return
             await sio.leave_room(sid, session)
+            languages.pop(sid, None)
             if store() is not None:
                 privacy.forget(store(), conversation_id(CHANNEL, session))
 
         return webhook
 
 
-def _rate_limited_text(webhook: _WidgetBlueprint) -> str:
-    """The domain's utter_rate_limited, sent without running the model."""
-    agent = webhook.ctx.app.ctx.agent
-    variations = agent.domain.responses.get("utter_rate_limited") or [{"text": "Please slow down a little."}]
-    return variations[0]["text"]
+def _rate_limited_text(webhook: _WidgetBlueprint, language: str | None = None) -> str:
+    """The domain's utter_rate_limited in the conversation's language, sent without running the model."""
+    return variation_text(webhook.ctx.app.ctx.agent.domain.responses.get("utter_rate_limited") or [], language)
+
+
+def _variation_language(variation: dict[str, Any]) -> str | None:
+    """The language a response variation's condition asks for (``language`` slot), None without one."""
+    for condition in variation.get("condition") or []:
+        if condition.get("type") == "slot" and condition.get("name") == LANGUAGE_SLOT:
+            return str(condition.get("value") or "").casefold() or None
+    return None
+
+
+def variation_text(variations: list[dict[str, Any]], language: str | None) -> str:
+    """The text of the variation for ``language`` ("es": the one whose condition is ``language: es``;
+    otherwise the unconditional one), for this channel or any (not another channel's, e.g. SMS)."""
+    ours = [v for v in variations if v.get("text") and v.get("channel") in {None, WebOutput.name()}]
+    wanted = language if language in LANGUAGES and language != ENGLISH else None
+    match = next((v for v in ours if _variation_language(v) == wanted), None)
+    match = match or next((v for v in ours if _variation_language(v) is None), None)
+    return str(match["text"]) if match else RATE_LIMITED_FALLBACK.get(language or ENGLISH, RATE_LIMITED_FALLBACK["en"])
 
 
 class _WidgetBlueprint(SocketBlueprint):

@@ -4,7 +4,10 @@
  * Embed:  <div id="iop-chat"></div>
  *         <script src="/chat/widget.js" defer></script>
  * Optional attributes on the script tag: data-server="https://host" (server
- * origin), data-open="true" (open on load; used by the demo page).
+ * origin), data-open="true" (open on load; used by the demo page),
+ * data-lang="es" (the widget's language; else the page's <html lang>, else the
+ * browser's). The widget's own texts then follow the conversation: each bot
+ * message says the conversation's language, and each bot bubble gets its lang.
  *
  * Everything (styles, socket.io client, socket) comes from the server that
  * served this file; nothing is requested from anywhere else. All text coming
@@ -76,9 +79,53 @@
   const CLOSE_ICON = "M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12z";
   const THUMB_UP_ICON = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
   const THUMB_DOWN_ICON = "M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z";
-  // The reasons a thumbs down may give (bot/channels/feedback.py, REASON_LABELS).
-  const REASONS = [["wrong", "Wrong answer"], ["incomplete", "Incomplete"], ["too_long", "Too long"],
-    ["unclear", "Hard to understand"], ["other", "Other"]];
+  // The widget's own texts, by language. Every bot message is the server's, already in the
+  // conversation's language. reasons: what a thumbs down may give (bot/channels/feedback.py).
+  const TEXTS = {
+    en: {
+      launcher: "Chat with us", title: "Questions about IOP", region: "Chat",
+      disclaimer: ["General information, not medical advice. In an emergency call ", "911", ", or call/text ", "988", "."],
+      clear: "Clear", clearLabel: "Clear conversation", closeLabel: "Close chat",
+      confirmQuestion: "Clear this conversation? It can't be brought back.", confirmYes: "Clear", confirmNo: "Keep it",
+      log: "Conversation", typing: "Assistant is typing…", input: "Type your question", send: "Send",
+      choices: "Choices", botSaid: "Assistant said: ", youSaid: "You said: ",
+      helpful: "Was this helpful?", up: "Yes, helpful", down: "No, not helpful",
+      reasonsLabel: "What was wrong? (optional)", thanks: "Thanks for your feedback.",
+      reasons: { wrong: "Wrong answer", incomplete: "Incomplete", too_long: "Too long", unclear: "Hard to understand",
+        other: "Other" },
+      noAnswer: "No answer yet — please try again.", connecting: "Connecting…", reconnecting: "Reconnecting…",
+      unreachable: "Can't reach the assistant yet. Trying again…",
+      cantLoad: "The chat can't load right now. Please try again later.",
+    },
+    es: {
+      launcher: "Chatea con nosotros", title: "Preguntas sobre IOP", region: "Chat",
+      disclaimer: ["Información general, no consejo médico. En una emergencia llama al ", "911",
+        ", o llama o escribe al ", "988", "."],
+      clear: "Borrar", clearLabel: "Borrar la conversación", closeLabel: "Cerrar el chat",
+      confirmQuestion: "¿Borrar esta conversación? No se podrá recuperar.", confirmYes: "Borrar",
+      confirmNo: "Conservarla",
+      log: "Conversación", typing: "El asistente está escribiendo…", input: "Escribe tu pregunta", send: "Enviar",
+      choices: "Opciones", botSaid: "El asistente dijo: ", youSaid: "Tú dijiste: ",
+      helpful: "¿Te fue útil?", up: "Sí, me sirvió", down: "No me sirvió",
+      reasonsLabel: "¿Qué estuvo mal? (opcional)", thanks: "Gracias por tu opinión.",
+      reasons: { wrong: "Respuesta equivocada", incomplete: "Incompleta", too_long: "Demasiado larga",
+        unclear: "Difícil de entender", other: "Otro" },
+      noAnswer: "Todavía no hay respuesta. Inténtalo de nuevo.", connecting: "Conectando…",
+      reconnecting: "Reconectando…", unreachable: "Aún no se puede contactar al asistente. Lo seguimos intentando…",
+      cantLoad: "El chat no se puede cargar ahora. Inténtalo más tarde.",
+    },
+  };
+  const REASONS = ["wrong", "incomplete", "too_long", "unclear", "other"];
+
+  // "es-MX" -> "es"; anything not Spanish -> English.
+  const languageOf = (tag) => (/^es\b/i.test(String(tag || "").trim()) ? "es" : "en");
+  const known = (tag) => typeof tag === "string" && Object.prototype.hasOwnProperty.call(TEXTS, tag);
+  function pageLanguage() {
+    const chosen = (script && script.getAttribute("data-lang")) || document.documentElement.getAttribute("lang");
+    return languageOf(chosen || (navigator.languages && navigator.languages[0]) || navigator.language);
+  }
+  let lang = pageLanguage();
+  const t = (key) => TEXTS[lang][key];
 
   // Newlines become <br>; every piece of text is a text node.
   function appendText(node, text) {
@@ -89,65 +136,57 @@
   }
 
   // ---- build the UI
+  // Texts are filled in by applyTexts(), for the language the widget is in.
+  const launcherText = el("span");
   const launcher = el("button", {
     type: "button", class: "iopchat-launcher", "aria-expanded": "false",
     "aria-controls": "iopchat-panel", "data-testid": "launcher",
-  }, [icon(CHAT_ICON), el("span", { text: "Chat with us" })]);
+  }, [icon(CHAT_ICON), launcherText]);
 
-  const clearBtn = el("button", {
-    type: "button", class: "iopchat-hbtn iopchat-clear", "aria-label": "Clear conversation", "data-testid": "clear",
-  }, ["Clear"]);
+  const clearBtn = el("button", { type: "button", class: "iopchat-hbtn iopchat-clear", "data-testid": "clear" });
   const closeBtn = el("button", {
-    type: "button", class: "iopchat-hbtn iopchat-close", "aria-label": "Close chat", "data-testid": "close",
+    type: "button", class: "iopchat-hbtn iopchat-close", "data-testid": "close",
   }, [icon(CLOSE_ICON)]);
+  const title = el("h2", { id: "iopchat-title", class: "iopchat-title" });
+  const disclaimer = el("p", { class: "iopchat-disclaimer" });
   const header = el("div", { class: "iopchat-header" }, [
-    el("div", { class: "iopchat-heading" }, [
-      el("h2", { id: "iopchat-title", class: "iopchat-title", text: "Questions about IOP" }),
-      // Crisis numbers are links so a phone can dial them in one tap.
-      el("p", { class: "iopchat-disclaimer" }, [
-        "General information, not medical advice. In an emergency call ",
-        el("a", { href: "tel:911", text: "911" }), ", or call/text ",
-        el("a", { href: "tel:988", text: "988" }), ".",
-      ]),
-    ]),
+    el("div", { class: "iopchat-heading" }, [title, disclaimer]),
     el("div", { class: "iopchat-hbtns" }, [clearBtn, closeBtn]),
   ]);
 
   const status = el("p", { class: "iopchat-status", role: "status", "data-testid": "status", hidden: "" });
 
-  const confirmYes = el("button", { type: "button", class: "iopchat-btn iopchat-btn--danger", "data-testid": "clear-confirm" }, ["Clear"]);
-  const confirmNo = el("button", { type: "button", class: "iopchat-btn", "data-testid": "clear-cancel" }, ["Keep it"]);
+  const confirmYes = el("button", { type: "button", class: "iopchat-btn iopchat-btn--danger", "data-testid": "clear-confirm" });
+  const confirmNo = el("button", { type: "button", class: "iopchat-btn", "data-testid": "clear-cancel" });
+  const confirmQuestion = el("p", { id: "iopchat-confirm-q" });
   const confirmBox = el("div", { class: "iopchat-confirm", role: "group", "aria-labelledby": "iopchat-confirm-q", hidden: "" }, [
-    el("p", { id: "iopchat-confirm-q", text: "Clear this conversation? It can't be brought back." }),
-    el("div", { class: "iopchat-confirm-btns" }, [confirmYes, confirmNo]),
+    confirmQuestion, el("div", { class: "iopchat-confirm-btns" }, [confirmYes, confirmNo]),
   ]);
 
   // tabindex=0 lets keyboard users scroll the transcript; messages themselves are never focused.
   const log = el("div", {
-    class: "iopchat-log", role: "log", "aria-live": "polite", "aria-label": "Conversation",
-    "data-testid": "transcript", tabindex: "0",
+    class: "iopchat-log", role: "log", "aria-live": "polite", "data-testid": "transcript", tabindex: "0",
   });
+  const typingText = el("span", { class: "iopchat-sr" });
   const typing = el("div", { class: "iopchat-typing", "data-testid": "typing" }, [
     el("span", { class: "iopchat-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
-    el("span", { class: "iopchat-sr", text: "Assistant is typing…" }),
+    typingText,
   ]);
 
   const input = el("textarea", {
     id: "iopchat-input", class: "iopchat-input", rows: "1", maxlength: String(MAX_LEN),
-    placeholder: "Type your question", autocomplete: "off", "data-testid": "input",
+    autocomplete: "off", "data-testid": "input",
   });
-  const sendBtn = el("button", { type: "submit", class: "iopchat-send", "data-testid": "send", disabled: "" }, ["Send"]);
-  const form = el("form", { class: "iopchat-form", novalidate: "" }, [
-    el("label", { for: "iopchat-input", class: "iopchat-sr", text: "Type your question" }),
-    input, sendBtn,
-  ]);
+  const inputLabel = el("label", { for: "iopchat-input", class: "iopchat-sr" });
+  const sendBtn = el("button", { type: "submit", class: "iopchat-send", "data-testid": "send", disabled: "" });
+  const form = el("form", { class: "iopchat-form", novalidate: "" }, [inputLabel, input, sendBtn]);
 
   const panel = el("section", {
     id: "iopchat-panel", class: "iopchat-panel", "aria-labelledby": "iopchat-title", "data-testid": "panel", hidden: "",
   }, [header, status, confirmBox, log, form]);
 
   // A named region so the launcher is inside a landmark on any host page.
-  const root = el("div", { class: "iopchat", role: "region", "aria-label": "Chat" }, [launcher, panel]);
+  const root = el("div", { class: "iopchat", role: "region" }, [launcher, panel]);
 
   // ---- state
   let socket = null;
@@ -160,9 +199,50 @@
   let activeGroup = null;       // the only choice group that may still be used
   let replyTimer = null;
 
-  function setStatus(text) {
-    status.textContent = text || "";
-    status.hidden = !text;
+  let statusKey = null;         // the status shown (a key of TEXTS), so a language switch rewrites it
+
+  function setStatus(key) {
+    statusKey = key || null;
+    status.textContent = key ? t(key) : "";
+    status.hidden = !key;
+  }
+
+  // Every text of the widget's own, in the current language; messages keep the server's words.
+  function applyTexts() {
+    root.setAttribute("lang", lang);
+    root.setAttribute("aria-label", t("region"));
+    launcherText.textContent = t("launcher");
+    clearBtn.textContent = t("clear");
+    clearBtn.setAttribute("aria-label", t("clearLabel"));
+    closeBtn.setAttribute("aria-label", t("closeLabel"));
+    title.textContent = t("title");
+    // Crisis numbers are links so a phone can dial them in one tap.
+    const [before, first, middle, second, after] = t("disclaimer");
+    disclaimer.textContent = "";
+    [before, el("a", { href: `tel:${first}`, text: first }), middle, el("a", { href: `tel:${second}`, text: second }),
+      after].forEach((c) => disclaimer.appendChild(typeof c === "string" ? document.createTextNode(c) : c));
+    confirmQuestion.textContent = t("confirmQuestion");
+    confirmYes.textContent = t("confirmYes");
+    confirmNo.textContent = t("confirmNo");
+    log.setAttribute("aria-label", t("log"));
+    typingText.textContent = t("typing");
+    input.setAttribute("placeholder", t("input"));
+    inputLabel.textContent = t("input");
+    sendBtn.textContent = t("send");
+    log.querySelectorAll(".iopchat-choices").forEach((g) => g.setAttribute("aria-label", t("choices")));
+    log.querySelectorAll(".iopchat-msg").forEach((m) => {
+      const said = m.querySelector(".iopchat-said");
+      if (said) said.textContent = t(m.iopSender === "bot" ? "botSaid" : "youSaid");
+    });
+    log.querySelectorAll(".iopchat-rate").forEach(rateTexts);
+    if (statusKey) setStatus(statusKey);
+  }
+
+  // The conversation's language changed (the server says so with each bot message).
+  function setLanguage(tag) {
+    if (!known(tag) || tag === lang) return;
+    lang = tag;
+    applyTexts();
   }
 
   function setReady(value) {
@@ -199,7 +279,7 @@
   }
 
   function choicesGroup(msg, buttons, chosen) {
-    const group = el("div", { class: "iopchat-choices", role: "group", "aria-label": "Choices" });
+    const group = el("div", { class: "iopchat-choices", role: "group", "aria-label": t("choices") });
     buttons.forEach((b) => {
       const title = String(b.title != null ? b.title : b.payload);
       const payload = String(b.payload != null ? b.payload : title);
@@ -243,28 +323,40 @@
     socket.emit("user_uttered", { message: `/feedback${JSON.stringify(data)}`, session_id: sessionId });
   }
 
+  // The control's texts in the current language (also when the language changes later).
+  function rateTexts(control) {
+    control.iopQuestion.textContent = t("helpful");
+    control.iopUp.setAttribute("aria-label", t("up"));
+    control.iopDown.setAttribute("aria-label", t("down"));
+    control.iopReasons.setAttribute("aria-label", t("reasonsLabel"));
+    control.iopReasons.querySelectorAll("button").forEach((b) => {
+      b.textContent = t("reasons")[b.getAttribute("data-reason")];
+    });
+    if (control.iopThanks.textContent) control.iopThanks.textContent = t("thanks");
+  }
+
   function rateControl(answerKey, vote) {
     const id = `iopchat-rate-${++rateCount}`;
     const upBtn = el("button", {
-      type: "button", class: "iopchat-thumb", "aria-pressed": "false", "aria-label": "Yes, helpful",
-      "data-testid": "vote-up",
+      type: "button", class: "iopchat-thumb", "aria-pressed": "false", "data-testid": "vote-up",
     }, [icon(THUMB_UP_ICON)]);
     const downBtn = el("button", {
-      type: "button", class: "iopchat-thumb", "aria-pressed": "false", "aria-label": "No, not helpful",
-      "data-testid": "vote-down",
+      type: "button", class: "iopchat-thumb", "aria-pressed": "false", "data-testid": "vote-down",
     }, [icon(THUMB_DOWN_ICON)]);
     const reasons = el("div", {
-      class: "iopchat-reasons", role: "group", "aria-label": "What was wrong? (optional)", hidden: "",
-    }, REASONS.map(([reason, label]) => el("button", {
+      class: "iopchat-reasons", role: "group", hidden: "",
+    }, REASONS.map((reason) => el("button", {
       type: "button", class: "iopchat-reason", "aria-pressed": "false", "data-reason": reason,
       "data-testid": `vote-reason-${reason}`,
-    }, [label])));
+    })));
     const thanks = el("span", { class: "iopchat-rate-thanks", "data-testid": "vote-thanks" });
+    const question = el("span", { id, class: "iopchat-rate-q" });
     const control = el("div", { class: "iopchat-rate", role: "group", "aria-labelledby": id }, [
-      el("span", { id, class: "iopchat-rate-q", text: "Was this helpful?" }), upBtn, downBtn, thanks, reasons,
+      question, upBtn, downBtn, thanks, reasons,
     ]);
     Object.assign(control, { iopKey: String(answerKey), iopUp: upBtn, iopDown: downBtn, iopReasons: reasons,
-      iopThanks: thanks });
+      iopThanks: thanks, iopQuestion: question });
+    rateTexts(control);
     upBtn.addEventListener("click", () => sendVote(control, "up"));
     downBtn.addEventListener("click", () => {
       if (control.iopVote && control.iopVote.vote === "down") return; // already down: reasons are shown
@@ -285,10 +377,10 @@
     const control = controls[controls.length - 1];
     if (!control) return;
     showVote(control, data);
-    control.iopThanks.textContent = "Thanks for your feedback.";
+    control.iopThanks.textContent = t("thanks");
   }
 
-  // opts: {buttons, chosen, response, keepChoices, answerKey, feedback, vote}
+  // opts: {buttons, chosen, response, keepChoices, answerKey, feedback, vote, language}
   function addMessage(sender, text, opts) {
     opts = opts || {};
     const isBot = sender === "bot";
@@ -298,14 +390,19 @@
     msg.iopSender = isBot ? "bot" : "user";
     msg.iopText = String(text == null ? "" : text);
     msg.iopChosen = null;
-    msg.appendChild(el("span", { class: "iopchat-sr", text: isBot ? "Assistant said: " : "You said: " }));
+    msg.appendChild(el("span", { class: "iopchat-sr iopchat-said", text: t(isBot ? "botSaid" : "youSaid") }));
     const bubble = el("div", { class: "iopchat-bubble" });
+    // The bot's words in their language, so a screen reader pronounces them right; the
+    // widget's own texts around them keep the widget's language.
+    const said = isBot ? (known(opts.language) ? opts.language : lang) : null;
+    if (said) bubble.setAttribute("lang", said);
     appendText(bubble, msg.iopText);
     if (msg.iopText) msg.appendChild(bubble);
     if (isBot && !opts.keepChoices) retireChoices(); // a newer bot message retires older choices
     const buttons = Array.isArray(opts.buttons) ? opts.buttons.filter((b) => b && (b.title != null || b.payload != null)) : [];
     if (isBot && buttons.length) {
       const group = choicesGroup(msg, buttons, opts.chosen);
+      if (said) group.setAttribute("lang", said);
       msg.appendChild(group);
       if (msg.iopChosen == null) {
         activeGroup = group;
@@ -323,7 +420,7 @@
     scrollDown();
     replyTimer = setTimeout(() => {
       hideTyping();
-      insert(el("p", { class: "iopchat-notice", text: "No answer yet — please try again." }));
+      insert(el("p", { class: "iopchat-notice", text: t("noAnswer") }));
     }, REPLY_TIMEOUT_MS);
   }
 
@@ -338,7 +435,8 @@
   // History replaces the transcript. When what is shown is already the start of
   // it (a reconnect), only the missing messages are added, so screen readers do
   // not re-announce the whole conversation through the live log.
-  function renderHistory(messages) {
+  function renderHistory(messages, language) {
+    setLanguage(language);
     messages = (Array.isArray(messages) ? messages : []).filter((m) => m && typeof m === "object");
     const shown = Array.from(log.querySelectorAll(".iopchat-msg"));
     const isPrefix = shown.length <= messages.length && shown.every((m, i) => {
@@ -350,7 +448,7 @@
     messages.slice(isPrefix ? shown.length : 0).forEach((m) => {
       addMessage(m.sender === "bot" ? "bot" : "user", m.text, {
         buttons: m.buttons, chosen: m.chosen, response: m.response, answerKey: m.answer_key, feedback: m.feedback,
-        vote: m.vote,
+        vote: m.vote, language: m.language,
       });
     });
     // A reply that arrived while we were offline ends the wait.
@@ -388,7 +486,7 @@
 
     socket.on("connect", () => {
       everConnected = true;
-      setStatus("Connecting…");
+      setStatus("connecting");
       if (pendingClear) {
         socket.emit("clear_session", { session_id: pendingClear });
         pendingClear = null;
@@ -396,7 +494,8 @@
       // Re-read: another tab may have started or cleared the conversation meanwhile.
       sessionId = store.get();
       requestedId = sessionId;
-      socket.emit("session_request", { session_id: sessionId || null });
+      // A new conversation is greeted in the widget's language.
+      socket.emit("session_request", { session_id: sessionId || null, language: lang });
     });
 
     socket.on("session_confirm", (data) => {
@@ -410,14 +509,16 @@
       setReady(true);
     });
 
-    socket.on("history", (data) => renderHistory(data && data.messages));
+    socket.on("history", (data) => renderHistory(data && data.messages, data && data.language));
 
     socket.on("bot_uttered", (data) => {
       if (!data) return;
       hideTyping();
       if (data.text == null && !(data.buttons && data.buttons.length)) return; // nothing we can show
+      setLanguage(data.language); // before the message, so its rating control is in that language too
       addMessage("bot", data.text, {
         buttons: data.buttons, response: data.response, answerKey: data.answer_key, feedback: data.feedback,
+        language: data.language,
       });
     });
 
@@ -431,19 +532,22 @@
     // choices offered before stay usable.
     socket.on("error_message", (data) => {
       hideTyping();
-      addMessage("bot", data && data.text, { response: data && data.response, keepChoices: true });
+      setLanguage(data && data.language);
+      addMessage("bot", data && data.text, {
+        response: data && data.response, keepChoices: true, language: data && data.language,
+      });
     });
 
     socket.on("disconnect", (reason) => {
       setReady(false);
-      setStatus("Reconnecting…");
+      setStatus("reconnecting");
       // socket.io does not retry after a server-side disconnect; do it gently.
       if (reason === "io server disconnect") setTimeout(() => socket.connect(), 3000);
     });
 
     socket.on("connect_error", () => {
       setReady(false);
-      setStatus(everConnected ? "Reconnecting…" : "Can't reach the assistant yet. Trying again…");
+      setStatus(everConnected ? "reconnecting" : "unreachable");
     });
   }
 
@@ -453,11 +557,11 @@
     if (socket || loadingClient) return;
     if (typeof window.io === "function") { connect(); return; }
     loadingClient = true;
-    setStatus("Connecting…");
+    setStatus("connecting");
     const tag = document.createElement("script");
     tag.src = `${base}/chat/vendor/socket.io.min.js`;
     tag.async = true;
-    const failed = () => setStatus("The chat can't load right now. Please try again later.");
+    const failed = () => setStatus("cantLoad");
     tag.onload = () => { loadingClient = false; if (typeof window.io === "function") connect(); else failed(); };
     tag.onerror = () => { loadingClient = false; tag.remove(); failed(); }; // a later open tries again
     document.head.appendChild(tag);
@@ -503,6 +607,8 @@
 
   const hideConfirm = () => { confirmBox.hidden = true; };
 
+  applyTexts();
+
   // ---- events
   launcher.addEventListener("click", () => (panel.hidden ? open() : close()));
   closeBtn.addEventListener("click", close);
@@ -547,7 +653,7 @@
     if (script && script.getAttribute("data-open") === "true") open({ focus: false });
   }
 
-  window.IOPChat = { open: () => open(), close, clear };
+  window.IOPChat = { open: () => open(), close, clear, language: () => lang };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
   else mount();
 })();
