@@ -110,10 +110,10 @@ class Turn:
         keys = set(self.keys)
         if "crisis" in keys:
             return "crisis"
+        if keys & FALLBACK_KEYS:  # also when a person is offered with it (after repeated misses): not answered
+            return "fallback"
         if any(feedback.is_rateable(r) for r in self.responses):
             return "answered"
-        if keys & FALLBACK_KEYS:
-            return "fallback"
         if "out_of_scope" in keys:
             return "out_of_scope"
         if "ask_iop_sense" in keys:
