@@ -24,7 +24,10 @@ LANGUAGES = ("en", "es")
 ENTITY = "language"
 # Asking for a language wins over how the message itself is written.
 _SWITCH = {
-    "en": re.compile(r"\b(in english|english please|english por favor|en ingl[eé]s|habla ingl[eé]s|"
+    # not "en inglés" alone: "IOP son las siglas en inglés de ..." is Spanish
+    "en": re.compile(r"\b(in english|english please|english por favor|en ingl[eé]s,? por favor|"
+                     r"(?:habla|hablas|hablan|hable|prefiero|quiero|puedes hablar|puede hablar)(?: en)? ingl[eé]s|"
+                     r"(?:responde|respondeme|contesta|contestame|escribe|escribeme)(?:me)? en ingl[eé]s|"
                      r"speak english)\b", re.I),
     "es": re.compile(r"\b(en espa[nñ]ol|in spanish|spanish please|espa[nñ]ol por favor|hablan espa[nñ]ol|"
                      r"habla espa[nñ]ol|speak spanish|do you speak spanish)\b", re.I),
@@ -34,10 +37,11 @@ _NEUTRAL = re.compile(r"^(iop|iops|php|ipo|ok|okay|aa|na|ua|mmhg|\d+)$", re.I)
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
-def detect(text: str, min_confidence: float = 0.8, min_words: int = 2) -> str | None:
-    """"en", "es", or None when the message does not say clearly."""
+def detect(text: str, min_confidence: float = 0.8, min_words: int = 2, switches: bool = True) -> str | None:
+    """"en", "es", or None when the message does not say clearly. ``switches``: a request
+    for a language ("in English please") decides (off to read what a text is written in)."""
     for language, pattern in _SWITCH.items():
-        if pattern.search(text):
+        if switches and pattern.search(text):
             return language
     words = [w for w in _WORDS.findall(text) if not _NEUTRAL.match(w)]
     if len(words) < min_words:
