@@ -270,3 +270,12 @@ def test_short_questions_in_context_are_read_as_the_faq_question(message, slots,
 )
 def test_short_questions_stay_in_the_remembered_sense(message, slots, expected):
     assert routing.decide(message, slots, FAQ_KEYS).responses == expected
+
+
+def test_a_number_after_the_eye_answer_is_a_reading_however_sure_the_off_topic_guess():
+    sure_off_topic = parse("so is 23 too high", intent="out_of_scope")  # intent confidence 0.95
+    assert routing.decide(sure_off_topic, {"iop_sense": "eye"}, FAQ_KEYS).responses == ["utter_iop_eye"]
+    # without the eye sense, or without a number, it stays off-topic
+    assert routing.decide(sure_off_topic, {"iop_sense": "stock"}, FAQ_KEYS).responses != ["utter_iop_eye"]
+    no_number = parse("is the weather nice today", intent="out_of_scope")
+    assert routing.decide(no_number, {"iop_sense": "eye"}, FAQ_KEYS).responses == ["utter_out_of_scope"]

@@ -54,6 +54,9 @@ CONTEXT_SELECTOR_CONFIDENCE = 0.9
 CONTEXT_MAX_WORDS = 8
 HALF_REJECTED = {"out_of_scope", "help", "nlu_fallback"}
 MAX_MISSES_BEFORE_HANDOFF = 2
+# A number in a short message after the eye answer is a pressure reading ("so is 23 too high"),
+# however sure the classifier is that the message is off-topic.
+READING = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d)?(?![\d.])")
 
 _ORDINALS = {"1": 0, "one": 0, "first": 0, "2": 1, "two": 1, "second": 1, "3": 2, "three": 2, "third": 2}
 
@@ -231,7 +234,7 @@ def _route(
     unsure = parse.intent == "nlu_fallback" or is_unsure(parse)
     if remembered in SENSE_ANSWERS and cue is None and _short(parse.text) and (
         unsure or parse.intent in {FAQ, "help"} or parse.intent == "out_of_scope"
-        and parse.intent_confidence < SURE_OUT_OF_SCOPE
+        and (parse.intent_confidence < SURE_OUT_OF_SCOPE or remembered == "eye" and READING.search(parse.text))
     ):
         # "mine was 24, is that high?" after the eye answer, "what happens to the price on day one" after
         # the stock one: with no cue for another sense, a short question stays in the conversation's sense
