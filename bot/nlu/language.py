@@ -58,6 +58,7 @@ def detect(text: str, min_confidence: float = 0.8, min_words: int = 2, switches:
 FIRST_MESSAGE_CONFIDENCE, FIRST_MESSAGE_MIN_WORDS = 0.5, 1
 
 
+@lru_cache(maxsize=1024)  # the NLG asks once per response of a turn, the router once more
 def first_language(text: str | None) -> str | None:
     """The language of a conversation's first clear-enough message (weaker than ``detect``'s default)."""
     if not text or text.startswith("/"):
