@@ -28,7 +28,8 @@ FLOORS = {
     "single messages": 0.87,
     "conversations": 0.65,
 }
-MAX_UNCOVERED_WITH_FAQ_ANSWER = 0.06  # share of uncovered questions given some FAQ answer (reached: 5/93)
+# share of uncovered questions given some FAQ answer (reached: 2/93 with the coverage check; 5/93 before)
+MAX_UNCOVERED_WITH_FAQ_ANSWER = 0.035
 MAX_WRONG_SENSE = 2  # reached: 2 ("when does the stripe iop happen", "iop date for shein?"); the goal is 0
 
 pytestmark = pytest.mark.live

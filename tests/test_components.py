@@ -124,3 +124,26 @@ def test_two_question_reader_marks_two_questions_and_leaves_one_alone(storage, c
     found = {e["entity"]: e["value"] for e in two.get("entities", [])}
     assert found == {"first_question": "iop_cost", "second_question": "iop_insurance"}
     assert one.get("entities", []) == [] and button.get("entities", []) == []
+
+
+def test_coverage_scorer_scores_the_ranked_answers_by_meaning(storage, context):
+    from bot.nlu.coverage import COVERAGE, CoverageScorer
+    from bot.nlu.sentence_encoder import SentenceEncoder
+
+    encoder = build(SentenceEncoder, storage, context)
+    scorer = build(CoverageScorer, storage, context)
+    ranking = {"faq": {"ranking": [{"intent_response_key": "faq/iop_cost", "confidence": 0.7},
+                                   {"intent_response_key": "faq/twelve_step", "confidence": 0.2}]}}
+    near = Message({TEXT: "how much does an intensive outpatient program cost", "response_selector": ranking})
+    far = Message({TEXT: "is it ok to get a tattoo during the program", "response_selector": ranking})
+    unfeaturized = Message({TEXT: "how much does an intensive outpatient program cost", "response_selector": ranking})
+    button = Message({TEXT: "/greet", "response_selector": ranking})
+    encoder.process([near, far, button])
+    scorer.process([near, far, unfeaturized, button])
+    assert set(near.get(COVERAGE)) == {"iop_cost", "twelve_step"}
+    assert near.get(COVERAGE)["iop_cost"] > 0.7 > near.get(COVERAGE)["twelve_step"]
+    assert far.get(COVERAGE)["twelve_step"] < 0.45 and far.get(COVERAGE)["iop_cost"] < 0.45
+    # read from the encoder's feature or encoded afresh: the same score
+    assert unfeaturized.get(COVERAGE)["iop_cost"] == pytest.approx(near.get(COVERAGE)["iop_cost"], abs=1e-3)
+    assert button.get(COVERAGE) is None
+    assert "faq_coverage" in near.as_dict(only_output_properties=True)

@@ -1,6 +1,8 @@
 """The router's decisions (bot/dialogue/routing.py), table-style, without a tracker."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.dialogue import routing
@@ -128,6 +130,32 @@ def test_parse_from_latest_message():
     assert p.intent == "faq" and p.selector_ranking == [("iop_duration", 0.8)]
     assert p.entities == {"acronym": "iop", "iop_sense": "treatment"}
     assert p.intent_ranking[1] == ("greet", 0.01)
+    assert p.coverage == {}
+    assert Parse.from_latest_message({**latest, "faq_coverage": {"iop_duration": 0.31}}).coverage == {
+        "iop_duration": 0.31}
+
+
+def test_a_sure_answer_far_from_all_its_phrasings_is_offered_not_given():
+    # "is it ok to get a tattoo during the program": the selector sure of the 12-step answer, whose
+    # phrasings are all far from the message
+    far = dataclasses.replace(parse("is it ok to get a tattoo during the program", conf=0.95, second=0.02),
+                              coverage={"iop_duration": 0.33, "iop_cost": 0.30})
+    assert routing.is_far(far, None) and not routing.is_unsure(far)
+    decision = routing.decide(far, {}, FAQ_KEYS, {"how_to_start": 0.2})
+    assert decision.responses == ["utter_did_you_mean"]
+    near = dataclasses.replace(far, coverage={"iop_duration": routing.MIN_COVERAGE + 0.01})
+    assert routing.decide(near, {}, FAQ_KEYS).responses == ["utter_faq/iop_duration"]
+    # no score (a button, an older stored message): judged as before
+    assert routing.decide(dataclasses.replace(far, coverage={}), {}, FAQ_KEYS).responses == [
+        "utter_faq/iop_duration"]
+
+
+def test_a_short_follow_up_is_not_judged_far_without_its_context():
+    follow_up = dataclasses.replace(parse("how long does it last", conf=0.95), coverage={"iop_duration": 0.2})
+    assert not routing.is_far(follow_up, "what_is_iop")
+    assert routing.decide(follow_up, {"topic": "what_is_iop", "iop_sense": "treatment"}, FAQ_KEYS).responses == [
+        "utter_faq/iop_duration"]
+    assert routing.is_far(follow_up, None)
 
 
 def test_a_sense_choice_with_no_question_pending_is_read_as_a_question():

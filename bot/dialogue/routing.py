@@ -47,6 +47,11 @@ COMPARISONS = {"what_is_php": "iop_vs_php", "what_is_outpatient": "iop_vs_outpat
 MIN_SELECTOR_CONFIDENCE = 0.5
 MIN_SELECTOR_MARGIN = 0.2
 MIN_CANDIDATE_SCORE = 0.08
+# An answer whose known phrasings are all this far (or farther) in meaning from the message is a
+# guess, however sure the selector is (bot/nlu/coverage.py). On the development set, 0.45 to 0.50
+# turned wrong answers to uncovered questions into did-you-mean offers and changed no right answer;
+# the lowest right answer scored 0.508 (English) and 0.571 (Spanish).
+MIN_COVERAGE = 0.45
 # In a conversation that has a topic, a short question the classifier only half rejects
 # ("how long does it last", "is it cheaper tho") is an FAQ question when the selector is this sure
 # of its answer (chosen on the development set, README "How a message is understood").
@@ -78,6 +83,7 @@ class Parse:
     intent_ranking: list[tuple[str, float]]
     selector_ranking: list[tuple[str, float]]  # (answer key, confidence), best first
     entities: dict[str, str]
+    coverage: dict[str, float] = field(default_factory=dict)  # answer key -> nearness of its phrasings
 
     @classmethod
     def from_latest_message(cls, message: dict[str, Any]) -> Parse:
@@ -99,6 +105,7 @@ class Parse:
             ],
             selector_ranking=ranking,
             entities=entities,
+            coverage={str(k): float(v) for k, v in (message.get("faq_coverage") or {}).items()},
         )
 
 
@@ -182,6 +189,16 @@ def is_unsure(parse: Parse) -> bool:
     return top < MIN_SELECTOR_CONFIDENCE or top - second < MIN_SELECTOR_MARGIN
 
 
+def is_far(parse: Parse, topic: str | None) -> bool:
+    """True when the FAQ answer's known phrasings are all far in meaning from the message. Not for
+    a short question that leans on the last answer ("how long does it last"): without its context
+    it is near nothing."""
+    if parse.intent != FAQ or not parse.selector_ranking or topic and _leans_on_context(parse.text):
+        return False
+    key = parse.selector_ranking[0][0]
+    return key in parse.coverage and parse.coverage[key] < MIN_COVERAGE
+
+
 def decide(
     parse: Parse,
     slots: dict[str, Any],
@@ -231,7 +248,7 @@ def _route(
         return Decision(first.responses + second.responses, {"iop_sense": "treatment"})
 
     parse = _in_context(parse, slots.get("topic"), remembered, cue)
-    unsure = parse.intent == "nlu_fallback" or is_unsure(parse)
+    unsure = parse.intent == "nlu_fallback" or is_unsure(parse) or is_far(parse, slots.get("topic"))
     if remembered in SENSE_ANSWERS and cue is None and _short(parse.text) and (
         unsure or parse.intent in {FAQ, "help"} or parse.intent == "out_of_scope"
         and (parse.intent_confidence < SURE_OUT_OF_SCOPE or remembered == "eye" and READING.search(parse.text))

@@ -11,17 +11,14 @@ two answer keys. Runs on live messages only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import content
 from bot.nlu.component import ConfiguredComponent, add_entity, visitor_texts
+from bot.nlu.phrasebook import Phrasebook, faq_phrasebook
 from bot.nlu.sentence_encoder import encode
 
 # Where a message may change question: "?", "and", "also", "plus", "oh and", a comma or
@@ -38,45 +35,6 @@ _SPLIT = re.compile(rf"\?+\s*|\s+(?:and|also|plus|oh and|and also|n|y|y tambi[e�
                     rf"(?={_QUESTION_WORD}\b)|[,;]\s+(?={_ENGLISH_QUESTION_WORD}\b)", re.I)
 _ASKS = re.compile(rf"^[¿¡]?(?:and |also |plus |so |but |y |pero )?[¿¡]?{_QUESTION_WORD}\b", re.I)
 MIN_WORDS = 3
-TOP_K = 3  # a key's score: the mean similarity of its three nearest phrasings
-
-
-@dataclass(frozen=True)
-class Match:
-    key: str
-    score: float
-
-
-class Phrasebook:
-    """The known phrasings of each answer key, as meaning vectors."""
-
-    def __init__(self, phrasings: dict[str, list[str]]) -> None:
-        self.keys: list[str] = []
-        texts: list[str] = []
-        for key, examples in phrasings.items():
-            for example in examples:
-                self.keys.append(key)
-                texts.append(example)
-        self.vectors = encode(texts, batch_size=64)
-        self._key_index = {key: np.array([i for i, k in enumerate(self.keys) if k == key]) for key in phrasings}
-
-    def nearest(self, vector: np.ndarray) -> list[Match]:
-        """Answer keys ranked by how near their phrasings are to ``vector``."""
-        similarity = self.vectors @ vector
-        scores = []
-        for key, index in self._key_index.items():
-            if len(index):
-                top = np.sort(similarity[index])[-TOP_K:]
-                scores.append(Match(key, float(top.mean())))
-        return sorted(scores, key=lambda m: m.score, reverse=True)
-
-
-@lru_cache(maxsize=1)
-def faq_phrasebook() -> Phrasebook:
-    loaded = content.load()
-    return Phrasebook({key: loaded.phrasings.get(key, []) for key in loaded.faq_keys})
-
-
 def split(text: str) -> list[str]:
     """The message's questions. A part that is not a question ("my son is 16") is context:
     it joins the question after it. Parts shorter than MIN_WORDS words join the one before."""
