@@ -44,6 +44,8 @@ spacy: $(SPACY) ## build the spaCy pipeline
 $(MODEL): $(VENV)/.installed $(SPACY) $(TRAIN_INPUTS)
 	@echo "==> Training (only because data, config or components changed)"
 	$(PY) -m rasa train --fixed-model-name current --out models --num-threads 2
+	@echo "==> Encoding the known phrasings once (read by every server start)"
+	$(PY) -m bot.nlu.phrasebook
 	@touch $@
 
 model: $(MODEL) ## train the model if its inputs changed

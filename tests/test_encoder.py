@@ -63,3 +63,34 @@ def test_component_adds_the_same_scaled_sentence_feature_to_training_and_live_me
     assert np.allclose(sent_t.features, sent_l.features, atol=1e-4)
     assert np.isclose(np.linalg.norm(sent_l.features), 10.0, atol=1e-3)
     assert training.training_examples[1].get_dense_features(TEXT) == (None, None), "no text, no feature"
+
+
+def test_the_phrasebook_reads_its_vectors_back_only_for_the_same_phrasings(tmp_path, monkeypatch):
+    from bot.nlu import phrasebook
+
+    phrasings = {"iop_cost": ["how much does iop cost", "price of the program"], "iop_duration": ["how long is iop"]}
+    first = phrasebook.Phrasebook(phrasings, tmp_path)
+    assert len(list(tmp_path.glob("*.npy"))) == 1
+    calls = []
+    monkeypatch.setattr(phrasebook, "encode", lambda texts, batch_size=32: calls.append(texts) or encode(texts))
+    again = phrasebook.Phrasebook(phrasings, tmp_path)
+    assert calls == [] and np.array_equal(again.vectors, first.vectors)
+    assert again.nearest(encode(["what does it cost"])[0])[0].key == "iop_cost"
+    # a phrasing edited: encoded afresh, and the stale file replaced
+    edited = phrasebook.Phrasebook({**phrasings, "iop_duration": ["how many weeks is iop"]}, tmp_path)
+    assert calls == [["how much does iop cost", "price of the program", "how many weeks is iop"]]
+    assert len(list(tmp_path.glob("*.npy"))) == 1 and edited.vectors.shape == (3, DIMENSIONS)
+    # a damaged file is not trusted
+    next(tmp_path.glob("*.npy")).write_bytes(b"not an array")
+    assert np.allclose(phrasebook.Phrasebook({**phrasings, "iop_duration": ["how many weeks is iop"]},
+                                             tmp_path).vectors, edited.vectors, atol=1e-6)
+    assert len(calls) == 2
+
+
+def test_a_phrasebook_folder_that_cannot_be_written_only_costs_the_encoding(tmp_path):
+    from bot.nlu import phrasebook
+
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the folder should be")
+    book = phrasebook.Phrasebook({"iop_cost": ["how much does iop cost"]}, blocked / "phrasebook")
+    assert book.vectors.shape == (1, DIMENSIONS)

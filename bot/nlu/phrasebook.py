@@ -1,17 +1,30 @@
 """The known phrasings of each FAQ answer, as meaning vectors (the sentence encoder), and how near
 a message is to each answer's phrasings: used by the two-question reader and the coverage scorer.
 
-The phrasings are those of the training data, encoded once when the server starts.
+The phrasings are those of the training data. Encoding all of them takes about 30 s on one thread,
+so the vectors are kept on disk (models/phrasebook/, named by a hash of the encoder's model file, this
+code and every phrasing): `make model` writes them once, and each server start reads them.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import sys
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from bot import content
-from bot.nlu.sentence_encoder import encode
+from bot.nlu.fingerprint import fingerprint, module_files
+from bot.nlu.sentence_encoder import DIMENSIONS, SentenceEncoder, encode
+from bot.settings import ROOT
+
+CACHE = ROOT / "models" / "phrasebook"
+log = logging.getLogger(__name__)
 
 TOP_K = 3  # a key's score: the mean similarity of its three nearest phrasings
 
@@ -25,14 +38,14 @@ class Match:
 class Phrasebook:
     """The known phrasings of each answer key, as meaning vectors."""
 
-    def __init__(self, phrasings: dict[str, list[str]]) -> None:
+    def __init__(self, phrasings: dict[str, list[str]], cache: Path | None = None) -> None:
         self.keys: list[str] = []
         texts: list[str] = []
         for key, examples in phrasings.items():
             for example in examples:
                 self.keys.append(key)
                 texts.append(example)
-        self.vectors = encode(texts, batch_size=64)
+        self.vectors = _cached_encode(texts, cache)
         self._key_index = {key: np.array([i for i, k in enumerate(self.keys) if k == key]) for key in phrasings}
 
     def nearest(self, vector: np.ndarray) -> list[Match]:
@@ -46,7 +59,55 @@ class Phrasebook:
         return sorted(scores, key=lambda m: m.score, reverse=True)
 
 
+def faq_phrasings() -> dict[str, list[str]]:
+    loaded = content.load()
+    return {key: loaded.phrasings.get(key, []) for key in loaded.faq_keys}
+
+
+def book_texts() -> list[str]:
+    return [text for examples in faq_phrasings().values() for text in examples]
+
+
 @lru_cache(maxsize=1)
 def faq_phrasebook() -> Phrasebook:
-    loaded = content.load()
-    return Phrasebook({key: loaded.phrasings.get(key, []) for key in loaded.faq_keys})
+    return Phrasebook(faq_phrasings(), CACHE)
+
+
+def _cache_file(texts: list[str], folder: Path) -> Path:
+    code = [*SentenceEncoder.fingerprint_files(), *module_files("bot.nlu.phrasebook")]
+    digest = hashlib.sha256(fingerprint(code).encode())
+    for text in texts:
+        digest.update(text.encode("utf-8") + b"\0")
+    return folder / f"{digest.hexdigest()[:24]}.npy"
+
+
+def _cached_encode(texts: list[str], folder: Path | None) -> np.ndarray:
+    """``encode(texts)``, read from ``folder`` when it was written for exactly these texts, this
+    encoder and this code; written there otherwise (atomically; a folder that can't be written to
+    only costs the encoding next time)."""
+    if folder is None:
+        return encode(texts, batch_size=64)
+    path = _cache_file(texts, folder)
+    try:
+        vectors = np.load(path, allow_pickle=False)
+        if vectors.shape == (len(texts), DIMENSIONS):
+            return vectors
+    except (OSError, ValueError):
+        pass
+    vectors = encode(texts, batch_size=64)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.npy"):
+            old.unlink(missing_ok=True)  # earlier phrasings or encoder: never read again
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as out:
+            np.save(out, vectors, allow_pickle=False)
+        os.chmod(out.name, 0o644)
+        os.replace(out.name, path)
+    except OSError as error:
+        log.warning("could not keep the phrasebook's vectors in %s: %s", folder, error)
+    return vectors
+
+
+if __name__ == "__main__":  # `make model`: encode the phrasings once, for every server start after
+    book = faq_phrasebook()
+    print(f"    phrasebook: {len(book.keys)} phrasings in {_cache_file(book_texts(), CACHE).name}", file=sys.stderr)
