@@ -108,7 +108,7 @@ def spanish_sms_body(variation: dict) -> str:
     text = str(variation.get("text", ""))
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)
-    return format_reply([{"text": text, "buttons": variation.get("buttons") or []}])
+    return format_reply([{"text": text, "buttons": variation.get("buttons") or []}], "es")
 
 
 def check_phrasings(content: Content) -> list[str]:

@@ -34,8 +34,9 @@ from bot.channels import feedback
 from tests.helpers import ROOT, SMS_ENV, Client, free_port, stored_events
 from tests.helpers import report as say_in_summary
 
-# Eight ways of asking one question the assistant does not cover (checked against the model: each
-# gets a did-you-mean offer or a request to rephrase).
+# Eight ways of asking one question the assistant does not cover. Most get a did-you-mean offer or
+# a request to rephrase; how many is the model's business (measured by the blind set), so the report
+# is checked against the paraphrases that really went unanswered in this session.
 TATTOO = ["is it ok to get a tattoo during the program", "am i allowed to get tattooed while im in treatment",
           "can i get new ink while doing outpatient treatment",
           "is getting a tattoo allowed during the intensive outpatient program",
@@ -58,8 +59,14 @@ OTHERS = ["whats the weather tomorrow", "who won the game last night", "how do i
 # (channel, conversations, messages): 200 in all
 PLAN = [("rest", 6, 80), ("sms", 5, 60), ("web", 5, 60)]
 TOTAL = 200
-LARGEST_GROUP_FLOOR = 6  # of the 8 paraphrases: the encoder may set one or two apart, not more
-ACCEPTED = TATTOO[0]
+MIN_MISSED = 4  # of the 8 paraphrases left unanswered, or the session has no group worth the name
+SET_APART = 1  # of those, the grouping (the sentence encoder) may set one apart, not more
+
+
+def missed_paraphrases(sent: Any) -> list[str]:
+    """The paraphrases the assistant left unanswered in this session (a did-you-mean offer, a request
+    to rephrase), in the order of TATTOO."""
+    return [t for t in TATTOO if feedback.answer_key((sent.responses[t] or [""])[0]) in report.FALLBACK_KEYS]
 
 
 def script() -> dict[tuple[str, int], list[str]]:
@@ -311,8 +318,7 @@ def test_the_session_sent_what_was_planned(session):
     assert sum(sent.messages.values()) == TOTAL
     assert dict(sent.messages) == {channel: messages for channel, _, messages in PLAN}
     assert {c: len(ids) for c, ids in sent.conversations.items()} == {c: n for c, n, _ in PLAN}
-    missed = [t for t in TATTOO if feedback.answer_key((sent.responses[t] or [""])[0]) in report.FALLBACK_KEYS]
-    assert len(missed) >= LARGEST_GROUP_FLOOR, {t: sent.responses[t] for t in TATTOO}
+    assert len(missed_paraphrases(sent)) >= MIN_MISSED, {t: sent.responses[t] for t in TATTOO}
     assert sum(sum(t.values()) for t in sent.answers.values()) >= 150, "the covered questions were answered"
     assert sum(v["up"] + v["down"] for v in sent.votes.values()) >= 20
 
@@ -358,15 +364,17 @@ def test_the_largest_unanswered_group_holds_the_paraphrases(session):
     shown = groups[0]["examples"].split(" | ")
     first = yaml.safe_load((session.folder / "suggest.yml").read_text(encoding="utf-8"))["suggestions"][0]
     members = [p["text"] for p in first["phrasings"]]
-    held = [t for t in TATTOO if t in members]
-    assert first["group"] == 1 and len(held) >= LARGEST_GROUP_FLOOR, (members, groups[:3])
+    missed = missed_paraphrases(session.sent)
+    held = [t for t in missed if t in members]
+    assert first["group"] == 1 and len(held) >= len(missed) - SET_APART, (missed, members, groups[:3])
     assert set(shown) <= set(members)
     assert not set(members) & {*COVERED, *OTHERS}, "no answered question, nor the unrelated unanswered ones"
-    assert LARGEST_GROUP_FLOOR <= int(groups[0]["messages"]) <= len(TATTOO)
-    assert all(int(g["messages"]) < LARGEST_GROUP_FLOOR for g in groups[1:])
+    assert len(held) <= int(groups[0]["messages"]) <= len(TATTOO)
+    assert all(int(g["messages"]) < len(held) for g in groups[1:])
     say_in_summary("staff report after the scripted session",
-                   f"largest unanswered group: {groups[0]['messages']} messages ({len(held)} of {len(TATTOO)} "
-                   f"paraphrases), most like {groups[0]['most_like_key']}; {len(groups)} groups in all")
+                   f"largest unanswered group: {groups[0]['messages']} messages ({len(held)} of the {len(missed)} "
+                   f"unanswered of {len(TATTOO)} paraphrases), most like {groups[0]['most_like_key']}; "
+                   f"{len(groups)} groups in all")
 
 
 @pytest.mark.live
@@ -399,11 +407,12 @@ def test_a_suggested_phrasing_accepted_and_adopted(session, tmp_path):
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     first = document["suggestions"][0]
     texts = [p["text"] for p in first["phrasings"]]
-    assert first["group"] == 1 and ACCEPTED in texts and all(p["accept"] is False for p in first["phrasings"])
+    accepted = next(t for t in missed_paraphrases(session.sent) if t in texts)
+    assert first["group"] == 1 and all(p["accept"] is False for p in first["phrasings"])
     # the reviewer's part: accept one phrasing, under the answer for questions about the program's own
     # rules (whatever the group most resembled)
     first["key"] = "facility_question"
-    next(p for p in first["phrasings"] if p["text"] == ACCEPTED)["accept"] = True
+    next(p for p in first["phrasings"] if p["text"] == accepted)["accept"] = True
     reviewed = tmp_path / "reviewed.yml"
     reviewed.write_text(report.SUGGEST_HEADER + yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     project = project_copy(tmp_path / "project")
@@ -413,13 +422,13 @@ def test_a_suggested_phrasing_accepted_and_adopted(session, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     where = adopt.phrasing_file(project, "facility_question")
     assert where is not None and where.parent == project / "data" / "nlu"
-    assert f"added under facility_question (data/nlu/{where.name}): {ACCEPTED}" in done.stdout, done.stdout
-    assert f"    - {ACCEPTED}\n" in where.read_text(encoding="utf-8")
+    assert f"added under facility_question (data/nlu/{where.name}): {accepted}" in done.stdout, done.stdout
+    assert f"    - {accepted}\n" in where.read_text(encoding="utf-8")
     assert "1 phrasing(s) added; content check: OK" in done.stdout
     content.load.cache_clear()
     try:
-        assert ACCEPTED in content.load(project).phrasings["facility_question"]
-        assert not [t for t in TATTOO[1:] if t in content.load(project).phrasings["facility_question"]]
+        assert accepted in content.load(project).phrasings["facility_question"]
+        assert not [t for t in TATTOO if t != accepted and t in content.load(project).phrasings["facility_question"]]
     finally:
         content.load.cache_clear()
     assert {p: p.read_text(encoding="utf-8") for p in real} == real, "the real data untouched"

@@ -204,3 +204,12 @@ def test_crisis_in_spanish_by_sms_even_mid_question(phone):
     body = phone.text("ya no kiero vivir, me quiero morir")
     assert phone.last_response() == "utter_crisis"
     assert body and "AYUDA" in body and "988" in body and "911" in body and "1-800-662-4357" in body
+
+
+def test_ayuda_alone_by_sms_gets_the_spanish_crisis_reply_not_the_help_text(phone):
+    # "AYUDA" is 988's Spanish text keyword: whoever sends it alone may be at risk, so it is read
+    # by the safety guard like any message (not taken as a carrier HELP keyword)
+    body = phone.text("AYUDA")
+    assert phone.last_response() == "utter_crisis"
+    assert body and "988" in body and "AYUDA" in body and "911" in body and "1-800-662-4357" in body
+    assert "Msg&data" not in body

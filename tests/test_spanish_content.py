@@ -245,7 +245,7 @@ def spanish_sms(domain: Domain, details: settings.Facility) -> dict[str, str]:
         buttons = variation.get("buttons") or []
         if name == "utter_did_you_mean":  # the NLG adds two or three titles from the offers slot
             buttons = [{"title": title, "payload": "/x"} for title in longest_titles]
-        bodies[name] = sms.format_reply([{"text": filled(variation["text"], values), "buttons": buttons}])
+        bodies[name] = sms.format_reply([{"text": filled(variation["text"], values), "buttons": buttons}], "es")
     return bodies
 
 
@@ -256,6 +256,8 @@ def test_every_spanish_sms_is_gsm7_and_at_most_three_segments(domain, details):
         segments = sms_segments(body)
         assert segments is not None, (name, [c for c in body if sms_segments(c) is None])
         assert segments <= content.SPANISH_SMS_SEGMENTS, (name, len(body), body)
+    # measured with the Spanish button prompt a Spanish texter gets (two characters longer)
+    assert "Responde 1, 2 o 3:" in bodies["utter_ask_iop_sense"] and "Reply" not in bodies["utter_ask_iop_sense"]
     if details == "shipped":
         for name, body in sorted(bodies.items(), key=lambda item: -len(item[1]))[:3]:
             report("Spanish SMS, longest (shipped settings)",
