@@ -42,8 +42,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     started = time.monotonic()
+    say = lambda line: print(f"==> {line}", flush=True)  # noqa: E731
     try:
-        assistant.wait_ready()
+        assistant.wait_ready(say=say)
         print(f"""
 ==> The assistant is ready ({time.monotonic() - started:.0f} s).
     Web chat:  {assistant.url}/chat/
@@ -54,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         while not stopping:
             if os.getppid() != parent:  # make was killed without passing the signal on
                 break
-            assistant.watch(say=lambda line: print(f"==> {line}", flush=True))  # a dead server comes back
+            assistant.watch(say=say)  # a dead server comes back
             time.sleep(0.5)
     except (RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -102,6 +102,10 @@ class Service:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def killed(self) -> bool:
+        """It ended by a signal (negative exit code), not by exiting on its own."""
+        return self.process is not None and (self.process.poll() or 0) < 0
+
     def start(self) -> None:
         out: Any = None
         if self.log_dir is not None:
@@ -198,8 +202,18 @@ class Assistant:
         self.service.start()
         return self
 
-    def wait_ready(self, timeout: float = 240.0) -> None:
-        wait_ready(f"{self.url}/health/ready", timeout, self.running, self.service.label)
+    def wait_ready(self, timeout: float = 240.0, say: Callable[[str], None] = logger.warning) -> None:
+        """Until the server answers ready. One killed by a signal meanwhile (a crash, the OOM killer, or a
+        kill just after it answered someone else's readiness check) is restarted as ``watch`` would; one
+        that exits by itself (a bad option or setting) is a start failure."""
+
+        def alive() -> bool:
+            if self.service.killed():
+                self.service.watch(say)
+                return True
+            return self.running()
+
+        wait_ready(f"{self.url}/health/ready", timeout, alive, self.service.label)
 
     def watch(self, say: Callable[[str], None] = logger.warning) -> None:
         self.service.watch(say)

@@ -48,7 +48,7 @@ def faq_keys(domain: Domain) -> set[str]:
 
 def decide(parse: routing.Parse, slots: dict[str, Any], keys: set[str]) -> routing.Decision:
     """The router's decision, with the typo-tolerant phrasing bonus when the classifier is unsure."""
-    unsure = parse.intent == "nlu_fallback" or routing.is_unsure(parse) or routing.is_far(parse, slots.get("topic"))
+    unsure = routing.is_guess(parse, slots.get("topic"))
     return routing.decide(parse, slots, keys, fuzzy_candidates(parse.text) if unsure else None)
 
 

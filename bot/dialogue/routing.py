@@ -189,6 +189,11 @@ def is_unsure(parse: Parse) -> bool:
     return top < MIN_SELECTOR_CONFIDENCE or top - second < MIN_SELECTOR_MARGIN
 
 
+def is_guess(parse: Parse, topic: str | None) -> bool:
+    """True when the understanding is no answer to act on: a fallback, an unsure or a far FAQ answer."""
+    return parse.intent == "nlu_fallback" or is_unsure(parse) or is_far(parse, topic)
+
+
 def is_far(parse: Parse, topic: str | None) -> bool:
     """True when the FAQ answer's known phrasings are all far in meaning from the message. Not for
     a short question that leans on the last answer ("how long does it last"): without its context
@@ -248,7 +253,7 @@ def _route(
         return Decision(first.responses + second.responses, {"iop_sense": "treatment"})
 
     parse = _in_context(parse, slots.get("topic"), remembered, cue)
-    unsure = parse.intent == "nlu_fallback" or is_unsure(parse) or is_far(parse, slots.get("topic"))
+    unsure = is_guess(parse, slots.get("topic"))
     if remembered in SENSE_ANSWERS and cue is None and _short(parse.text) and (
         unsure or parse.intent in {FAQ, "help"} or parse.intent == "out_of_scope"
         and (parse.intent_confidence < SURE_OUT_OF_SCOPE or remembered == "eye" and READING.search(parse.text))
