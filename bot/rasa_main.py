@@ -71,7 +71,7 @@ def cache_event_types() -> None:
                 found[type_name] = cls
         return cls
 
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 def main() -> None:
