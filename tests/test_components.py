@@ -60,6 +60,15 @@ def test_normalizer_fixes_training_and_live_text_alike(storage, context):
         ("php laravel question", {("php_sense", "programming"), ("acronym", "php")}),
         ("what is iop", {("acronym", "iop")}),
         ("my biopsy results", set()),
+        # everyday words only hint at treatment; a treatment word, or PHP named with IOP, settles it
+        ("does it go up and down during the day", {("iop_hint", "treatment")}),
+        ("how much does iop cost", {("iop_hint", "treatment"), ("acronym", "iop")}),
+        ("how much does iop rehab cost", {("iop_sense", "treatment"), ("acronym", "iop")}),
+        ("php vs iop", {("iop_sense", "treatment"), ("php_sense", "treatment"), ("acronym", "iop")}),
+        # PHP with version numbers is the language; with a count of days or a range it is not
+        ("php 8 vs php 7 whats new", {("php_sense", "programming"), ("acronym", "php")}),
+        ("is php 5 days a week", {("iop_hint", "treatment"), ("php_sense", "treatment"), ("acronym", "php")}),
+        ("is php 3 or 4 times a week", {("iop_hint", "treatment"), ("php_sense", "treatment"), ("acronym", "php")}),
     ],
 )
 def test_sense_tagger_emits_entities(spacy_parts, storage, context, text, expected):

@@ -288,6 +288,16 @@ def test_short_questions_in_context_are_read_as_the_faq_question(message, slots,
         (parse("what happens to the price on day one", key="iop_cost"), {"iop_sense": "stock"}, ["utter_iop_stock"]),
         (parse("does it go up and down during the day", key="iop_what_to_expect"), {"iop_sense": "eye"},
          ["utter_iop_eye"]),
+        # everyday words that only hint at treatment ("day", "cost") do not switch the sense back ...
+        (parse("can regular ppl buy in on day one", key="iop_schedule", conf=0.3, iop_hint="treatment"),
+         {"iop_sense": "stock"}, ["utter_iop_stock"]),
+        (parse("does it go up and down during the day", key="iop_schedule", conf=0.3, iop_hint="treatment"),
+         {"iop_sense": "eye"}, ["utter_iop_eye"]),
+        # ... but they decide a conversation with no sense yet, and answer the sense question
+        (parse("what is iop, is it every day", key="what_is_iop", acronym="iop", iop_hint="treatment"), {},
+         ["utter_faq/what_is_iop"]),
+        (parse("the treatment one", intent="nlu_fallback", iop_hint="treatment"), {"pending_answer": "what_is_iop"},
+         ["utter_faq/what_is_iop"]),
         # a cue for the treatment sense switches back
         (parse("how much does rehab cost", key="iop_cost", iop_sense="treatment"), {"iop_sense": "eye"},
          ["utter_faq/iop_cost"]),

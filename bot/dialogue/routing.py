@@ -125,8 +125,9 @@ def response_for(key: str, faq_keys: set[str]) -> str:
 
 def sense_from_choice(parse: Parse) -> str | None:
     """The sense a reply to the clarifying question picks: a cue, or a number/ordinal."""
-    if parse.entities.get("iop_sense") in SENSE_ORDER:
-        return parse.entities["iop_sense"]
+    for name in ("iop_sense", "iop_hint"):
+        if parse.entities.get(name) in SENSE_ORDER:
+            return parse.entities[name]
     for word in re.findall(r"[a-z0-9]+", parse.text.lower()):
         if word in _ORDINALS:
             return SENSE_ORDER[_ORDINALS[word]]
@@ -136,7 +137,7 @@ def sense_from_choice(parse: Parse) -> str | None:
 def _is_choice(parse: Parse, pending: str | None) -> bool:
     if parse.intent == "choose_sense":
         return True
-    if not pending or "iop_sense" not in parse.entities:
+    if not pending or "iop_sense" not in parse.entities and "iop_hint" not in parse.entities:
         return False
     # a short reply with a cue ("stocks", "the rehab kind") answers the question asked
     return len(parse.text.split()) <= 4 or parse.intent in SENSE_INTENTS
@@ -223,6 +224,8 @@ def _route(
     pending = slots.get("pending_answer")
     remembered = slots.get("iop_sense")  # already updated from this message's cue by Rasa
     cue = parse.entities.get("iop_sense")
+    if cue is None and remembered not in SENSE_ANSWERS:
+        cue = parse.entities.get("iop_hint")  # "how many days a week": treatment, unless eye or stock talk
     if cue is None and parse.entities.get("safety") == "mention":
         cue = "treatment"  # suicide, self-harm or overdose: never about eye pressure or stocks
 

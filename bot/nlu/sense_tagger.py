@@ -48,6 +48,8 @@ LINKING_WORDS = frozenset(
 UNITS = frozenset(
     "day week hour hr hrs time session month year yr yrs minute min mins am pm "
     "a.m. p.m. % percent dollar buck grand k x people person patient step".split())
+PHP_MAJOR_VERSIONS = range(3, 10)
+RANGE_WORDS = frozenset("or to - – through x times".split())
 EYE_READING = range(5, 81)  # plausible intraocular pressures, in mmHg
 READING_NUMBER = re.compile(r"\d{1,2}(?:\.\d)?")
 MMHG_TOKEN = re.compile(r"\d+(?:\.\d+)?mmhg")
@@ -64,6 +66,9 @@ class SenseReading:
     mentions_iop: bool  # "iop" / "I.O.P." / "IOPs" as a word (not inside "biopsy")
     mentions_php: bool
     cues: tuple[str, ...]  # which cues matched, for debugging
+    # Treatment read from everyday words only ("day", "cost", "family"): a hint that decides a new
+    # conversation but does not turn one about eye pressure or a stock offering into treatment talk.
+    hint_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,12 +127,17 @@ class SenseReader:
             if _has_code_shape(doc):
                 scores["programming"] += 2
                 notes.append("programming:code-shaped token")
+            elif versions := _php_versions(lowered):
+                scores["programming"] += min(2, versions)  # "php 8 vs php 7": one version is a hint, two settle it
+                notes.append(f"programming:{versions} version number(s)")
             # Two levels of care named together ("php vs iop") are treatment talk.
             php_sense = _decide({"programming": scores["programming"],
                                  "treatment": scores["treatment"] + mentions_iop})
         iop_sense = _iop_sense(scores, php_sense, both_named=mentions_iop and mentions_php)
         cues = tuple(notes + [f"{hit.cue.sense}:{hit.cue.phrase}" for hit in hits])
-        return SenseReading(iop_sense, php_sense, mentions_iop, mentions_php, cues)
+        hint_only = iop_sense == "treatment" and not (mentions_iop and mentions_php) and not any(
+            hit.cue.sense == "treatment" and hit.cue.weight >= WEIGHTS["strong"] for hit in hits)
+        return SenseReading(iop_sense, php_sense, mentions_iop, mentions_php, cues, hint_only)
 
     # --- building -------------------------------------------------------------
     def _add(self, sense: str, weight: int, phrase: str) -> None:
@@ -226,6 +236,21 @@ def _has_code_shape(doc: Doc) -> bool:
     return any(PHP_WORD.fullmatch(token.lower_) or CODE_SHAPED.fullmatch(token.text) for token in doc)
 
 
+def _php_versions(doc: Doc) -> int:
+    """How often "php" is followed by a bare version number ("php 8", "php 7 vs php 8"), not by a
+    count of days or hours ("php 5 days a week") or a range ("php 3 or 4 times")."""
+    found = 0
+    for i, token in enumerate(doc[:-1]):
+        number, after = doc[i + 1], doc[i + 2] if i + 2 < len(doc) else None
+        if _plain(token.lower_) != "php" or not number.text.isdigit() or int(number.text) not in PHP_MAJOR_VERSIONS:
+            continue
+        if after is not None and (after.lemma_ in UNITS or after.lower_.rstrip("s") in UNITS
+                                  or after.lower_ in RANGE_WORDS):
+            continue
+        found += 1
+    return found
+
+
 def _iop_sense(scores: Counter[str], php_sense: str | None, both_named: bool) -> str | None:
     iop_scores = {sense: scores[sense] for sense in IOP_SENSES}
     if php_sense == "programming":
@@ -313,7 +338,7 @@ class SenseTagger(ConfiguredComponent, EntityExtractorMixin):
                 continue
             reading = tagger.read(doc)
             found = [
-                ("iop_sense", reading.iop_sense),
+                ("iop_hint" if reading.hint_only else "iop_sense", reading.iop_sense),
                 ("php_sense", reading.php_sense),
                 ("acronym", "iop" if reading.mentions_iop else None),
                 ("acronym", "php" if reading.mentions_php and not reading.mentions_iop else None),
