@@ -14,22 +14,22 @@ from bench.evaluate import Scores, answer_keys, score_conversations, score_messa
 from tests.helpers import DATA, report
 
 BLIND = DATA / "blind"
-# Reached on 2026-12-03 with the Spanish data in the model (singles 0.882, conversations 0.673):
-# everyday 0.910, uncovered 0.882, senses 0.960, medical 1.000, two questions 0.578; uncovered
-# given an FAQ answer 5/93 (a retrain on one more data change moved uncovered 0.914 -> 0.882);
-# wrong-sense 2 (two "iop date for <company>" single messages read as treatment).
+# Reached on 2026-12-03 (evening; after the iop_hint entity, the PHP version cue and more phrasings):
+# singles 0.910 (everyday 0.948, uncovered 0.935, senses 0.960, medical 0.969, two questions 0.578),
+# conversations 0.673 (follow-ups 20/36, sense memory 7/8, topic switches 10/11); uncovered given an
+# FAQ answer 1/93; wrong-sense 2 (two "iop date for <company>" single messages read as treatment).
 # The targets (0.97 / 0.95 / <= 2 % / 0 wrong-sense) are not met yet.
 FLOORS = {
-    "everyday": 0.90,
-    "uncovered": 0.87,
+    "everyday": 0.93,
+    "uncovered": 0.92,
     "senses": 0.94,
-    "medical": 0.93,
+    "medical": 0.95,
     "two_questions": 0.55,
-    "single messages": 0.87,
-    "conversations": 0.65,
+    "single messages": 0.90,
+    "conversations": 0.66,
 }
-# share of uncovered questions given some FAQ answer (reached: 2/93 with the coverage check; 5/93 before)
-MAX_UNCOVERED_WITH_FAQ_ANSWER = 0.035
+# share of uncovered questions given some FAQ answer (reached: 1/93; 5/93 before the coverage check)
+MAX_UNCOVERED_WITH_FAQ_ANSWER = 0.025
 MAX_WRONG_SENSE = 2  # reached: 2 ("when does the stripe iop happen", "iop date for shein?"); the goal is 0
 
 pytestmark = pytest.mark.live
