@@ -317,3 +317,20 @@ def test_a_number_after_the_eye_answer_is_a_reading_however_sure_the_off_topic_g
     assert routing.decide(sure_off_topic, {"iop_sense": "stock"}, FAQ_KEYS).responses != ["utter_iop_eye"]
     no_number = parse("is the weather nice today", intent="out_of_scope")
     assert routing.decide(no_number, {"iop_sense": "eye"}, FAQ_KEYS).responses == ["utter_out_of_scope"]
+
+
+def test_an_unsure_selector_is_trusted_when_the_meaning_is_clearly_nearest():
+    """A clear question the selector ranks flatly (Spanish, fewer phrasings) is answered; a close
+    second in meaning, or phrasings not near enough, keep the did-you-mean."""
+    ranking = [("iop_cost", 0.38), ("choosing_program", 0.32), ("iop_vs_outpatient", 0.29)]
+
+    def flat(coverage):
+        return Parse("¿cuánto cuesta un programa intensivo ambulatorio?", "faq", 1.0, [("faq", 1.0)], ranking,
+                     {}, coverage=coverage)
+
+    clear = flat({"iop_cost": 0.79, "choosing_program": 0.71, "iop_vs_outpatient": 0.70})
+    assert routing.decide(clear, {}, FAQ_KEYS | {"choosing_program", "iop_vs_outpatient"}).responses == [
+        "utter_faq/iop_cost"]
+    for coverage in ({"iop_cost": 0.79, "choosing_program": 0.77}, {"iop_cost": 0.70, "choosing_program": 0.50}):
+        decision = routing.decide(flat(coverage), {}, FAQ_KEYS | {"choosing_program", "iop_vs_outpatient"})
+        assert decision.responses == ["utter_did_you_mean"], coverage

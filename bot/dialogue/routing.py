@@ -52,6 +52,9 @@ MIN_CANDIDATE_SCORE = 0.08
 # turned wrong answers to uncovered questions into did-you-mean offers and changed no right answer;
 # the lowest right answer scored 0.508 (English) and 0.571 (Spanish).
 MIN_COVERAGE = 0.45
+# An unsure selector is trusted when the message is clearly nearest in meaning to its first answer's
+# phrasings (a clear Spanish question the selector, trained on fewer Spanish phrasings, ranks flatly).
+CLEAR_COVERAGE, CLEAR_COVERAGE_LEAD = 0.75, 0.05
 # In a conversation that has a topic, a short question the classifier only half rejects
 # ("how long does it last", "is it cheaper tho") is an FAQ question when the selector is this sure
 # of its answer (chosen on the development set, README "How a message is understood").
@@ -192,7 +195,15 @@ def is_unsure(parse: Parse) -> bool:
 
 def is_guess(parse: Parse, topic: str | None) -> bool:
     """True when the understanding is no answer to act on: a fallback, an unsure or a far FAQ answer."""
-    return parse.intent == "nlu_fallback" or is_unsure(parse) or is_far(parse, topic)
+    return parse.intent == "nlu_fallback" or is_unsure(parse) and not is_clearly_near(parse) or is_far(parse, topic)
+
+
+def is_clearly_near(parse: Parse) -> bool:
+    """True when the FAQ answer's phrasings are near the message and clearly nearer than the runner-up's."""
+    if parse.intent != FAQ or len(parse.selector_ranking) < 2:
+        return False
+    first, second = (parse.coverage.get(key) for key, _ in parse.selector_ranking[:2])
+    return first is not None and first >= CLEAR_COVERAGE and first - (second or 0.0) >= CLEAR_COVERAGE_LEAD
 
 
 def is_far(parse: Parse, topic: str | None) -> bool:
