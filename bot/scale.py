@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.server import STATE, Assistant, Service, child_env, free_port, wait_ready
+from bot.server import ONE_THREAD, STATE, Assistant, Service, child_env, free_port, wait_ready
 from bot.settings import Settings
 
 SCALE = STATE / "scale"
@@ -222,9 +222,8 @@ class ScaledAssistant:
             settings = dataclasses.replace(settings, lock_url=f"redis://127.0.0.1:{redis_port}/0")
         self.settings = settings
         cores = sorted(os.sched_getaffinity(0))
-        one_thread = {"OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
-                      "SANIC_PROXIES_COUNT": "1", "SANIC_REAL_IP_HEADER": "x-forwarded-for",
-                      "IOP_STORE_URL": settings.store_url, "IOP_LOCK_URL": settings.lock_url}
+        one_thread = ONE_THREAD | {"SANIC_PROXIES_COUNT": "1", "SANIC_REAL_IP_HEADER": "x-forwarded-for",
+                                   "IOP_STORE_URL": settings.store_url, "IOP_LOCK_URL": settings.lock_url}
         taskset = shutil.which("taskset")
         for number in range(self.servers):
             prefix = [taskset, "-c", str(cores[number % len(cores)])] if taskset else []

@@ -17,6 +17,7 @@ SENSE_ORDER = ("treatment", "eye", "stock")  # the order of utter_ask_iop_sense'
 SENSE_ANSWERS = {"eye": "iop_eye", "stock": "iop_stock"}
 # Keys whose question hinges on what the acronym means: asked about when no sense is known.
 ACRONYM_KEYS = {"what_is_iop"}
+SENSE_ENTITIES = ("iop_sense", "iop_hint")  # a cue for the IOP sense, then one from everyday words only
 SENSE_INTENTS = {"iop_eye": "eye", "iop_stock": "stock"}  # intents that name a sense of their own
 # What the assistant does not answer, said plainly: unrelated, the facility's own details, medical advice.
 HONEST_REPLIES = {"out_of_scope", "facility_question", "medical_advice"}
@@ -128,7 +129,7 @@ def response_for(key: str, faq_keys: set[str]) -> str:
 
 def sense_from_choice(parse: Parse) -> str | None:
     """The sense a reply to the clarifying question picks: a cue, or a number/ordinal."""
-    for name in ("iop_sense", "iop_hint"):
+    for name in SENSE_ENTITIES:
         if parse.entities.get(name) in SENSE_ORDER:
             return parse.entities[name]
     for word in re.findall(r"[a-z0-9]+", parse.text.lower()):
@@ -140,7 +141,7 @@ def sense_from_choice(parse: Parse) -> str | None:
 def _is_choice(parse: Parse, pending: str | None) -> bool:
     if parse.intent == "choose_sense":
         return True
-    if not pending or "iop_sense" not in parse.entities and "iop_hint" not in parse.entities:
+    if not pending or not any(name in parse.entities for name in SENSE_ENTITIES):
         return False
     # a short reply with a cue ("stocks", "the rehab kind") answers the question asked
     return len(parse.text.split()) <= 4 or parse.intent in SENSE_INTENTS
