@@ -129,9 +129,12 @@ def test_two_question_reader_marks_two_questions_and_leaves_one_alone(storage, c
     two = Message({TEXT: "how much does iop cost and does my insurance cover it"})
     one = Message({TEXT: "how much does iop cost"})
     button = Message({TEXT: '/choose_sense{"iop_sense": "eye"}'})
-    reader.process([two, one, button])
-    found = {e["entity"]: e["value"] for e in two.get("entities", [])}
-    assert found == {"first_question": "iop_cost", "second_question": "iop_insurance"}
+    # "it" alone says too little; read as the program, the second part asks about coverage
+    pronoun = Message({TEXT: "how much is the program and does my plan cover it"})
+    reader.process([two, one, button, pronoun])
+    for message in (two, pronoun):
+        found = {e["entity"]: e["value"] for e in message.get("entities", [])}
+        assert found == {"first_question": "iop_cost", "second_question": "iop_insurance"}, message.get(TEXT)
     assert one.get("entities", []) == [] and button.get("entities", []) == []
 
 

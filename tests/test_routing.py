@@ -233,6 +233,9 @@ def test_honest_replies_and_the_resources_line_on_every_path(intent):
         ("¿qué es el IOP? ¿cuánto dura el programa?", ["qué es el IOP", "cuánto dura el programa"]),
         ("es para drogas y alcohol", ["es para drogas y alcohol"]),
         ("me cobraron dos veces, quien me ayuda", ["me cobraron dos veces, quien me ayuda"]),
+        # a first part that asks without starting with a question word is a question, not context
+        ("residential vs inpatient whats the difference? and which one costs more",
+         ["residential vs inpatient whats the difference", "and which one costs more"]),
     ],
 )
 def test_two_question_split(text, parts):
