@@ -152,10 +152,15 @@ def test_coverage_scorer_scores_the_ranked_answers_by_meaning(storage, context):
     button = Message({TEXT: "/greet", "response_selector": ranking})
     encoder.process([near, far, button])
     scorer.process([near, far, unfeaturized, button])
-    assert set(near.get(COVERAGE)) == {"iop_cost", "twelve_step"}
+    assert set(near.get(COVERAGE)) == {"iop_cost", "twelve_step"} | set(near.get("faq_reading"))
     assert near.get(COVERAGE)["iop_cost"] > 0.7 > near.get(COVERAGE)["twelve_step"]
     assert far.get(COVERAGE)["twelve_step"] < 0.45 and far.get(COVERAGE)["iop_cost"] < 0.45
     # read from the encoder's feature or encoded afresh: the same score
     assert unfeaturized.get(COVERAGE)["iop_cost"] == pytest.approx(near.get(COVERAGE)["iop_cost"], abs=1e-3)
     assert button.get(COVERAGE) is None
     assert "faq_coverage" in near.as_dict(only_output_properties=True)
+    # the phrasebook classifier's reading: the likeliest three answers, the cost one first
+    reading = near.get("faq_reading")
+    assert len(reading) == 3 and max(reading, key=reading.get) == "iop_cost" and reading["iop_cost"] > 0.5
+    assert set(reading) <= set(near.get(COVERAGE))  # each read answer has its coverage too
+    assert "faq_reading" in near.as_dict(only_output_properties=True)

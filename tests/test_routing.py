@@ -194,6 +194,43 @@ def test_follow_ups_are_read_against_the_last_answer(message, slots, expected):
     assert routing.decide(message, slots, FAQ_KEYS | {"iop_schedule", "iop_vs_php"}).responses == expected
 
 
+def misread(text: str, intent: str, key: str, probability: float, coverage: float) -> Parse:
+    """A follow-up the classifier took for ``intent``; the phrasebook's classifier reads ``key``."""
+    return Parse(text=text, intent=intent, intent_confidence=0.8, intent_ranking=[(intent, 0.8)],
+                 selector_ranking=[("iop_cost", 0.6), ("iop_insurance", 0.2)], entities={},
+                 coverage={key: coverage}, reading=[(key, probability), ("iop_cost", 0.01)])
+
+
+@pytest.mark.parametrize(
+    ("message", "slots", "expected"),
+    [
+        # read as a question about the facility, but it leans on the last answer and is clearly sign-up
+        (misread("ok how do i sign up then", "facility_question", "how_to_start", 0.98, 0.64),
+         {"topic": "iop_insurance", "iop_sense": "treatment"}, ["utter_faq/how_to_start"]),
+        # the same in Spanish ("y ..." leans on the last answer too)
+        (misread("y como me inscribo", "out_of_scope", "how_to_start", 0.9, 0.6),
+         {"topic": "iop_insurance"}, ["utter_faq/how_to_start"]),
+        # the reading is not sure enough: the classifier's own reply stands
+        (misread("ok how do i sign up then", "facility_question", "how_to_start", 0.6, 0.64),
+         {"topic": "iop_insurance"}, ["utter_facility_question"]),
+        # far from every phrasing of the answer read ("how many calories in a big mac"): not a follow-up
+        (misread("how many calories in a big mac", "out_of_scope", "how_to_start", 0.83, 0.17),
+         {"topic": "iop_cost"}, ["utter_out_of_scope"]),
+        # no topic: no follow-up
+        (misread("ok how do i sign up then", "facility_question", "how_to_start", 0.98, 0.64), {},
+         ["utter_facility_question"]),
+        # not a treatment conversation: never a treatment answer
+        (misread("ok and is that high", "facility_question", "how_to_start", 0.98, 0.64),
+         {"topic": "iop_eye", "iop_sense": "eye"}, ["utter_iop_eye"]),
+        # a message that does not lean on the last answer keeps its own reading
+        (misread("where is your office located", "facility_question", "how_to_start", 0.98, 0.64),
+         {"topic": "iop_cost"}, ["utter_facility_question"]),
+    ],
+)
+def test_a_misread_follow_up_is_read_by_the_phrasebook_in_context(message, slots, expected):
+    assert routing.decide(message, slots, FAQ_KEYS).responses == expected
+
+
 def test_the_answer_given_becomes_the_topic():
     assert routing.decide(parse(), {}, FAQ_KEYS).slots["topic"] == "iop_duration"
     eye = parse("normal eye pressure?", intent="iop_eye")

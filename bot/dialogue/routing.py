@@ -30,8 +30,10 @@ ASKING = {"utter_ask_iop_sense", "utter_did_you_mean", "utter_ask_rephrase"}
 FOLLOW_UP = re.compile(
     r"^(?:and|&|also|so|but|ok(?:ay)?|what about|how about|same (?:for|with)|what if|is (?:it|that|this)|"
     r"does (?:it|that|this)|do (?:they|you)|are (?:they|there)|can (?:i|they|you)|would (?:it|that)|"
-    r"for|with|w/|the other|which|what's too|whats too|too|how (?:many|much|long|often|high|low))\b"
-    r"|\b(?:it|that|this|they|them|those|the other one)\b", re.I)
+    r"for|with|w/|the other|which|what's too|whats too|too|how (?:many|much|long|often|high|low)|"
+    # Spanish: "y si no tengo?", "y para adolescentes?", "cómo se mide eso", "cuántos días?"
+    r"y|e|o|tambi[eé]n|entonces|pero|para|con|qu[eé] tal|c[oó]mo (?:es|se)|cu[aá]nt[oa]s?)\b"
+    r"|\b(?:it|that|this|they|them|those|the other one|eso|esto|ese|esa|el otro|la otra)\b", re.I)
 FOLLOW_UP_MAX_WORDS = 8
 SHORT_WORDS = 10  # in an eye or stock conversation, an unclear message this short stays in that sense
 SURE_OUT_OF_SCOPE = 0.9
@@ -62,6 +64,13 @@ CLEAR_COVERAGE, CLEAR_COVERAGE_LEAD = 0.75, 0.05
 CONTEXT_SELECTOR_CONFIDENCE = 0.9
 CONTEXT_MAX_WORDS = 8
 HALF_REJECTED = {"out_of_scope", "help", "nlu_fallback"}
+# A short follow-up the classifier takes for something else ("ok how do i sign up then" after the
+# insurance answer, read as a question about the facility) is the FAQ question the phrasebook's
+# classifier is this sure of (bot/nlu/coverage.py, faq_reading), unless the message is far from all
+# of that answer's phrasings ("how many calories in a big mac": 0.17; the lowest right follow-up on
+# the development set, "is that covered tho?", 0.34). Both chosen on the development set.
+CONTEXT_READING, CONTEXT_MIN_COVERAGE = 0.7, 0.3
+MISREAD_FOLLOW_UPS = HALF_REJECTED | {"facility_question"}
 MAX_MISSES_BEFORE_HANDOFF = 2
 # A number in a short message after the eye answer is a pressure reading ("so is 23 too high"),
 # however sure the classifier is that the message is off-topic.
@@ -88,6 +97,7 @@ class Parse:
     selector_ranking: list[tuple[str, float]]  # (answer key, confidence), best first
     entities: dict[str, str]
     coverage: dict[str, float] = field(default_factory=dict)  # answer key -> nearness of its phrasings
+    reading: list[tuple[str, float]] = field(default_factory=list)  # the phrasebook classifier's, best first
 
     @classmethod
     def from_latest_message(cls, message: dict[str, Any]) -> Parse:
@@ -110,6 +120,8 @@ class Parse:
             selector_ranking=ranking,
             entities=entities,
             coverage={str(k): float(v) for k, v in (message.get("faq_coverage") or {}).items()},
+            reading=sorted(((str(k), float(v)) for k, v in (message.get("faq_reading") or {}).items()),
+                           key=lambda kv: kv[1], reverse=True),
         )
 
 
@@ -272,11 +284,13 @@ def _route(
     if remembered in SENSE_ANSWERS and cue is None and _short(parse.text) and (
         unsure or parse.intent in {FAQ, "help"} or parse.intent == "out_of_scope"
         and (parse.intent_confidence < SURE_OUT_OF_SCOPE or remembered == "eye" and READING.search(parse.text))
+        or parse.intent == "facility_question" and _leans_on_context(parse.text)
     ):
-        # "mine was 24, is that high?" after the eye answer, "what happens to the price on day one" after
+        # "mine was 24, is that high?" after the eye answer (even when read as a question about the
+        # facility: it leans on the last answer), "what happens to the price on day one" after
         # the stock one: with no cue for another sense, a short question stays in the conversation's sense
         return Decision([f"utter_{SENSE_ANSWERS[remembered]}"])
-    follow_up = _follow_up(parse, slots.get("topic"), unsure)
+    follow_up = _follow_up(parse, slots.get("topic"), unsure, cue or remembered)
     if follow_up:
         return answer_in_sense(follow_up, cue or remembered, faq_keys)
 
@@ -333,14 +347,19 @@ def _leans_on_context(text: str) -> bool:
     return len(text.split()) <= FOLLOW_UP_MAX_WORDS and bool(FOLLOW_UP.search(text))
 
 
-def _follow_up(parse: Parse, topic: str | None, unsure: bool) -> str | None:
+def _follow_up(parse: Parse, topic: str | None, unsure: bool, sense: str | None = None) -> str | None:
     """The answer key a short follow-up asks for, read against the last answer; None when the
     message is a question of its own (a clear new question always wins)."""
-    if not topic or not _leans_on_context(parse.text) or parse.intent not in {FAQ, "nlu_fallback"}:
+    if not topic or not _leans_on_context(parse.text):
         return None
-    if COMPARE.search(parse.text) and topic in COMPARISONS:
+    if parse.intent in {FAQ, "nlu_fallback"} and COMPARE.search(parse.text) and topic in COMPARISONS:
         return COMPARISONS[topic]  # "and how is it different?" after what PHP is
-    if unsure and topic:
+    misread = unsure or parse.intent in MISREAD_FOLLOW_UPS
+    if misread and (sense or "treatment") == "treatment" and parse.reading:
+        key, probability = parse.reading[0]
+        if probability >= CONTEXT_READING and parse.coverage.get(key, 0.0) >= CONTEXT_MIN_COVERAGE:
+            return key  # "is that covered tho?" after the cost answer
+    if unsure and parse.intent in {FAQ, "nlu_fallback"}:
         return topic  # "and for teenagers?" after the schedule: the same question, for someone else
     return None
 

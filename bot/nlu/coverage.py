@@ -7,8 +7,12 @@ router treats an answer whose phrasings are all far from the message as a guess 
 with a threshold chosen on the development set (bot/dialogue/routing.py, MIN_COVERAGE).
 
 It reads the message's meaning vector from the sentence encoder's feature (no second encoding)
-and emits ``faq_coverage``: answer key -> similarity, for the keys in the selector's ranking.
-Runs on live messages only; changes nothing else.
+and emits ``faq_coverage``: answer key -> similarity, for the keys in the selector's ranking and the
+reading below; and
+``faq_reading``: the three answers the phrasebook's classifier (a logistic regression over the
+known phrasings' vectors) finds likeliest, with their probabilities. The router reads a short
+follow-up by it when the classifier takes the message for something else ("ok how do i sign up
+then" read as a question about the facility). Runs on live messages only; changes nothing else.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from bot.nlu.phrasebook import faq_phrasebook
 from bot.nlu.sentence_encoder import SentenceEncoder, encode
 
 COVERAGE = "faq_coverage"
+READING = "faq_reading"
 FAQ = "faq"
 
 
@@ -59,6 +64,9 @@ class CoverageScorer(ConfiguredComponent):
             keys = ranked_keys(message)
             if not keys:
                 continue
-            scores = {m.key: round(m.score, 4) for m in faq_phrasebook().nearest(meaning_vector(message))}
-            message.set(COVERAGE, {key: scores[key] for key in keys if key in scores}, add_to_output=True)
+            book, vector = faq_phrasebook(), meaning_vector(message)
+            scores = {m.key: round(m.score, 4) for m in book.nearest(vector)}
+            reading = {m.key: round(m.score, 4) for m in book.classify(vector)[:3]}
+            message.set(COVERAGE, {key: scores[key] for key in [*keys, *reading] if key in scores}, add_to_output=True)
+            message.set(READING, reading, add_to_output=True)
         return messages
