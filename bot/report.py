@@ -5,7 +5,8 @@ conversation store (the SQLite file or PostgreSQL, bot/stores.py) and prints a s
 
 - per channel and per day: conversations, visitor messages, answers given per key,
   did-you-mean offers, rephrase requests, handoffs, medical-boundary and crisis replies
-  (counts only), and the answer, fallback and handoff rates over time;
+  (counts only), and the answer, fallback and handoff rates over time; answers per key per
+  day are printed and shown for each day's most given keys, and in full in answers_daily.csv;
 - unanswered and low-confidence messages grouped by meaning (the sentence encoder of
   bot/nlu/sentence_encoder.py), biggest group first, each with the answer key whose
   training phrasings it most resembles (nearest centroid) and a few examples;
@@ -60,6 +61,7 @@ DOMAIN_WORDS = re.compile(r"\b(?:i\.?o\.?p\.?s?|iot|php|intensive outpatient(?: 
                           re.IGNORECASE)
 MAX_GROUPED = 4000  # the most recent unanswered messages grouped (the clustering is quadratic)
 EXAMPLES_SHOWN = 5
+TOP_KEYS_PER_DAY = 3  # the HTML page and the printed summary show these per day; answers_daily.csv has all
 EXAMPLES_SUGGESTED = 10
 
 # ---- privacy: what of a visitor's text may be shown
@@ -311,6 +313,7 @@ class Report:
     overall: dict[str, Any]
     daily: list[dict[str, Any]]  # one row per day and channel, plus "all"
     answers: list[dict[str, Any]]  # answer key, count per channel, total
+    answers_daily: list[dict[str, Any]]  # day, answer key, count per channel, total; by day, most given first
     groups: list[Group]
     votes: list[dict[str, Any]]  # per answer key, worst first
 
@@ -374,13 +377,20 @@ def build(data: Data, root: Path | None = None, cache_dir: Path | None = None) -
             if day_turns or day_votes:
                 daily.append({"day": day, "channel": c, **totals(day_turns, day_votes)})
     per_key: dict[str, Counter] = defaultdict(Counter)
+    per_day_key: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for t in turns:
         for response in t.responses:
             if feedback.is_rateable(response):
-                per_key[feedback.answer_key(response) or ""][t.channel] += 1
+                key = feedback.answer_key(response) or ""
+                per_key[key][t.channel] += 1
+                per_day_key[(t.day, key)][t.channel] += 1
     answers: list[dict[str, Any]] = [{"key": key, **{c: counts[c] for c in channels}, "total": sum(counts.values())}
                                      for key, counts in per_key.items()]
     answers.sort(key=lambda r: (-r["total"], r["key"]))
+    answers_daily: list[dict[str, Any]] = [{"day": day, "key": key, **{c: counts[c] for c in channels},
+                                            "total": sum(counts.values())}
+                                           for (day, key), counts in per_day_key.items()]
+    answers_daily.sort(key=lambda r: (r["day"], -r["total"], r["key"]))
 
     missed = [t for t in turns if t.missed][-MAX_GROUPED:]
     groups: list[Group] = []
@@ -407,7 +417,8 @@ def build(data: Data, root: Path | None = None, cache_dir: Path | None = None) -
     for row in tally.values():
         row["down_share"] = row["down"] / (row["up"] + row["down"])
     worst_first = sorted(tally.values(), key=lambda r: (-r["down_share"], -r["down"], r["key"]))
-    return Report(data.start, data.end, by_channel, totals(turns, votes), daily, answers, groups, worst_first)
+    return Report(data.start, data.end, by_channel, totals(turns, votes), daily, answers, answers_daily, groups,
+                  worst_first)
 
 
 # ---- output
@@ -442,6 +453,11 @@ def summary(report: Report) -> str:
         out.append(f"  {name}: " + ", ".join(f"{h} {v}" for h, v in zip(header[1:], values, strict=True)))
     if report.answers:
         out += ["", "Answers given (most first): " + ", ".join(f"{r['key']} {r['total']}" for r in report.answers)]
+        per_day: dict[str, list[str]] = defaultdict(list)
+        for day, key, count in top_answers_per_day(report):
+            per_day[day].append(f"{key} {count}")
+        out += ["", f"Answers given per day (top {TOP_KEYS_PER_DAY}):"]
+        out += [f"  {day}: " + ", ".join(given) for day, given in per_day.items()]
     out += ["", "Unanswered and low-confidence messages, grouped by meaning (biggest first):"]
     if not report.groups:
         out.append("  none")
@@ -475,6 +491,9 @@ def tables(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]]:
                                                  for r in report.daily]),
         "answers": (["answer_key", *channels, "total"],
                     [[r["key"], *(r.get(c, 0) for c in channels), r["total"]] for r in report.answers]),
+        "answers_daily": (["day", "answer_key", *channels, "total"],
+                          [[r["day"], r["key"], *(r.get(c, 0) for c in channels), r["total"]]
+                           for r in report.answers_daily]),
         "unanswered_groups": (["group", "messages", "unanswered", "low_confidence", "most_like_key", "similarity",
                                "examples"],
                               [[n, g.size, g.kinds["unanswered"], g.kinds["low confidence"], g.nearest_key,
@@ -484,6 +503,21 @@ def tables(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]]:
                      [[r["key"], r["up"], r["down"], round(r["down_share"], 4),
                        *(r["reasons"][reason] for reason in feedback.REASON_LABELS)] for r in report.votes]),
     }
+
+
+def top_answers_per_day(report: Report, limit: int = TOP_KEYS_PER_DAY) -> list[list[Any]]:
+    """[day, answer key, answers] for each day's most given keys, then [day, "other (n keys)", answers]
+    for the rest of that day's answers: the compact form of answers_daily for a phone."""
+    by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in report.answers_daily:  # by day, most given first
+        by_day[row["day"]].append(row)
+    out: list[list[Any]] = []
+    for day, rows in by_day.items():
+        out += [[day, r["key"], r["total"]] for r in rows[:limit]]
+        if rows[limit:]:
+            others = len(rows) - limit
+            out.append([day, f"other ({others} key{'s' if others > 1 else ''})", sum(r["total"] for r in rows[limit:])])
+    return out
 
 
 def write_csv(report: Report, folder: Path) -> list[Path]:
@@ -648,6 +682,8 @@ def to_html(report: Report) -> str:
         "<h2>Over time</h2>", picture("messages"), picture("rates"),
         _table("Per day and channel", t["daily"][0], _rates_for_display(*t["daily"])),
         "<h2>Answers given, per key</h2>", _table("Answers per key and channel", *t["answers"]),
+        _table(f"Most given answers per day (top {TOP_KEYS_PER_DAY}; answers_daily.csv has every key)",
+               ["day", "answer_key", "answers"], top_answers_per_day(report)),
         "<h2>Unanswered and low-confidence messages</h2>",
         '<p class="note">Grouped by meaning, biggest group first; each with the answer whose training phrasings '
         "it most resembles. <code>python -m bot report --suggest FILE</code> writes them for review.</p>",

@@ -160,6 +160,123 @@ def test_per_day_rows_add_up(store, centroid_cache):
     assert sum(row["messages"] for row in r.daily if row["channel"] == "all") == r.overall["messages"]
 
 
+# Two UTC days with different figures on each, and one conversation running over midnight: a message
+# counts on the day it was sent, its replies with it.
+MIDNIGHT = NOW - NOW % DAY  # the start of NOW's day (UTC)
+DAY_A, DAY_B = report._day(MIDNIGHT - 1), report._day(MIDNIGHT)
+REST_A = [
+    user("how much does iop cost", "faq", 0.97, 0.96), bot("utter_faq/iop_cost"),
+    user("and the price per week", "faq", 0.95, 0.9), bot("utter_faq/iop_cost"),
+    user("how long does iop last", "faq", 0.99, 0.98), bot("utter_faq/iop_duration"),
+    user("can i do iop over zoom", "nlu_fallback", 0.3), bot("utter_did_you_mean"),
+    user("is there a virtual iop", "nlu_fallback", 0.28), bot("utter_ask_rephrase"),
+    user("i want to end my life", "crisis", 1.0), bot("utter_crisis"),
+]
+WEB_A = [
+    user("/greet", "greet", 1.0), bot("utter_greet"),
+    user("should I stop taking my meds", "medical_advice", 0.93), bot("utter_medical_advice"),
+    user("how much does iop cost", "faq", 0.97, 0.96), bot("utter_faq/iop_cost"),
+    user("let me talk to a person", "human_handoff", 0.99), bot("utter_human_handoff"),
+    user("qwpoeiru zxmv", "nlu_fallback", 0.2), bot("utter_ask_rephrase"),
+    user("thanks", "thanks", 0.99), bot("utter_thanks"),
+]
+OVER_MIDNIGHT = [  # starts 3 s before midnight: the first message on day A, the second at midnight (day B)
+    user("what does iop cost", "faq", 0.96, 0.95), bot("utter_faq/iop_cost"),
+    user("does insurance pay", "faq", 0.94, 0.92), bot("utter_faq/iop_insurance"),
+]
+SMS_B = [
+    user("how long does iop last", "faq", 0.99, 0.98), bot("utter_faq/iop_duration"),
+    user("how many weeks is it", "faq", 0.9, 0.88), bot("utter_faq/iop_duration"),
+    user("can i get a tattoo during the program", "nlu_fallback", 0.3), bot("utter_did_you_mean"),
+    user("any rules about tattoos", "nlu_fallback", 0.3), bot("utter_did_you_mean"),
+    user("tattoo rules?", "nlu_fallback", 0.3), bot("utter_ask_rephrase"), bot("utter_human_handoff"),  # third miss
+    user("i cant do this anymore i want to kill myself", "crisis", 1.0), bot("utter_crisis"),
+    user("please help i took too many pills", "crisis", 1.0), bot("utter_crisis"),
+    user("bye", "goodbye", 0.99), bot("utter_goodbye"),
+]
+
+
+@pytest.fixture
+def two_days(tmp_path):
+    store = open_sqlite(tmp_path / "two-days.db")
+    save(store, "rest:day-a", REST_A, MIDNIGHT - DAY + 3600)
+    save(store, "web:" + "c" * 32, WEB_A, MIDNIGHT - DAY + 7200)
+    save(store, "rest:late", OVER_MIDNIGHT, MIDNIGHT - 3)
+    save(store, "sms:" + "d" * 32, SMS_B, MIDNIGHT + 3600)
+    return store
+
+
+def test_answers_per_key_per_day_match_what_was_given(two_days, centroid_cache, tmp_path):
+    r = built(two_days, centroid_cache)
+    assert list(r.by_channel) == ["web", "sms", "rest"]
+    got = {(row["day"], row["key"]): (row["web"], row["sms"], row["rest"], row["total"]) for row in r.answers_daily}
+    assert got == {
+        (DAY_A, "iop_cost"): (1, 0, 3, 4),  # rest:day-a twice, the web once, rest:late before midnight
+        (DAY_A, "iop_duration"): (0, 0, 1, 1),
+        (DAY_A, "medical_advice"): (1, 0, 0, 1),
+        (DAY_A, "human_handoff"): (1, 0, 0, 1),
+        (DAY_B, "iop_duration"): (0, 2, 0, 2),
+        (DAY_B, "human_handoff"): (0, 1, 0, 1),  # offered with the third miss's rephrase request
+        (DAY_B, "iop_insurance"): (0, 0, 1, 1),  # rest:late at midnight
+    }
+    assert [(row["day"], row["key"]) for row in r.answers_daily][:2] == [(DAY_A, "iop_cost"), (DAY_A, "human_handoff")]
+    for row in r.answers:  # the days add up to the totals per key
+        assert sum(d["total"] for d in r.answers_daily if d["key"] == row["key"]) == row["total"], row["key"]
+    # the phone-sized view: each day's three most given keys, the rest of that day's answers summed
+    assert report.top_answers_per_day(r) == [
+        [DAY_A, "iop_cost", 4], [DAY_A, "human_handoff", 1], [DAY_A, "iop_duration", 1],
+        [DAY_A, "other (1 key)", 1],
+        [DAY_B, "iop_duration", 2], [DAY_B, "human_handoff", 1], [DAY_B, "iop_insurance", 1],
+    ]
+    page = report.to_html(r)
+    assert f'<th scope="row">{DAY_A}</th><td>iop_cost</td><td>4</td>' in page
+    assert f'<th scope="row">{DAY_B}</th><td>iop_duration</td><td>2</td>' in page
+    summary = report.summary(r)
+    assert f"  {DAY_A}: iop_cost 4, human_handoff 1, iop_duration 1, other (1 key) 1\n" in summary
+    assert f"  {DAY_B}: iop_duration 2, human_handoff 1, iop_insurance 1\n" in summary
+    report.write_csv(r, tmp_path / "csv")
+    with (tmp_path / "csv" / "answers_daily.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["day", "answer_key", "web", "sms", "rest", "total"]
+    assert {(row["day"], row["answer_key"]): (int(row["web"]), int(row["sms"]), int(row["rest"]), int(row["total"]))
+            for row in rows} == got
+    assert len(rows) == len(got), "one row per day and key"
+
+
+def test_per_day_figures_match_what_was_sent(two_days, centroid_cache, tmp_path):
+    r = built(two_days, centroid_cache)
+    rows = {(row["day"], row["channel"]): row for row in r.daily}
+    assert set(rows) == {(DAY_A, "web"), (DAY_A, "rest"), (DAY_A, "all"), (DAY_B, "sms"), (DAY_B, "rest"),
+                         (DAY_B, "all")}
+    names = ("conversations", "messages", "answers", "did_you_mean", "rephrase", "handoffs", "medical_advice",
+             "crisis", "unanswered")
+    figures = {key: tuple(row[n] for n in names) for key, row in rows.items()}
+    assert figures[(DAY_A, "all")] == (3, 12, 7, 1, 2, 1, 1, 1, 3)
+    assert figures[(DAY_A, "rest")] == (2, 7, 4, 1, 1, 0, 0, 1, 2)
+    assert figures[(DAY_A, "web")] == (1, 5, 3, 0, 1, 1, 1, 0, 1)
+    assert figures[(DAY_B, "all")] == (2, 9, 4, 2, 1, 1, 0, 2, 3)
+    assert figures[(DAY_B, "sms")] == (1, 8, 3, 2, 1, 1, 0, 2, 3)
+    assert figures[(DAY_B, "rest")] == (1, 1, 1, 0, 0, 0, 0, 0, 0)
+    # rates over that day's questions (small talk, /greet and crisis messages aside):
+    # day A 10 questions, 7 answered, 3 fell back, 1 handed off; day B 6, 3 answered, 3 fell back (the third
+    # miss offered a person too)
+    rates = {key: tuple(row[n] for n in report.RATES) for key, row in rows.items()}
+    assert rates[(DAY_A, "all")] == pytest.approx((0.7, 0.3, 0.1))
+    assert rates[(DAY_A, "web")] == pytest.approx((0.75, 0.25, 0.25))
+    assert rates[(DAY_B, "all")] == pytest.approx((0.5, 0.5, 1 / 6))
+    assert rates[(DAY_B, "rest")] == pytest.approx((1.0, 0.0, 0.0))
+    assert r.overall["messages"] == 21 and r.overall["conversations"] == 4, "rest:late counted once overall"
+    # the same figures in daily.csv and in the rates chart's text
+    report.write_csv(r, tmp_path / "csv")
+    with (tmp_path / "csv" / "daily.csv").open() as handle:
+        csv_rows = {(row["day"], row["channel"]): row for row in csv.DictReader(handle)}
+    assert tuple(int(csv_rows[(DAY_B, "all")][n]) for n in names) == figures[(DAY_B, "all")]
+    assert float(csv_rows[(DAY_A, "all")]["fallback_rate"]) == pytest.approx(0.3)
+    assert float(csv_rows[(DAY_B, "all")]["handoff_rate"]) == pytest.approx(1 / 6, abs=1e-4)
+    page = report.to_html(r)
+    assert f"{DAY_A[5:]} 70% / 30% / 10%; {DAY_B[5:]} 50% / 50% / 17%" in page
+
+
 def test_votes_last_one_counts_worst_first(store, centroid_cache):
     r = built(store, centroid_cache)
     by_key = {row["key"]: row for row in r.votes}
@@ -263,8 +380,8 @@ def test_html_is_self_contained_private_and_phone_ready(store, centroid_cache):
 def test_csv_files_hold_the_same_tables(store, centroid_cache, tmp_path):
     r = built(store, centroid_cache)
     written = report.write_csv(r, tmp_path / "csv")
-    assert sorted(p.name for p in written) == ["answers.csv", "daily.csv", "feedback.csv", "totals.csv",
-                                               "unanswered_groups.csv"]
+    assert sorted(p.name for p in written) == ["answers.csv", "answers_daily.csv", "daily.csv", "feedback.csv",
+                                               "totals.csv", "unanswered_groups.csv"]
     with (tmp_path / "csv" / "totals.csv").open() as handle:
         rows = {row["channel"]: row for row in csv.DictReader(handle)}
     assert rows["web"]["messages"] == "4" and rows["all"]["messages"] == "13"

@@ -1,5 +1,6 @@
 """The staff report after a scripted session (issue 12, "Done when"): 200 visitor messages through the
-running assistant over REST, SMS (signed Twilio webhooks) and the web chat (socket.io), with votes;
+running assistant over REST, SMS (signed Twilio webhooks) and the web chat (socket.io), with votes and
+one message from someone at risk on each channel;
 then ``python -m bot report --html --csv --suggest`` against that store, ``python -m bot adopt`` on a
 copy of the data, and the HTML page in headless Chromium at a phone's size.
 
@@ -56,6 +57,11 @@ PHONE_IN_TEXT = "555-201-3344"
 OTHERS = ["whats the weather tomorrow", "who won the game last night", "how do i reset my email password",
           f"my number is {PHONE_IN_TEXT}, whats the weather tomorrow", "how long do i bake banana bread",
           "qwpoeiru zxmv"]
+# Someone at risk, once per channel: the message ends that channel's second conversation in place of
+# its thanks or goodbye (the safety guard answers it with utter_crisis whatever the model says).
+CRISIS = {("rest", 1): "i cant do this anymore i want to kill myself",
+          ("sms", 1): "i dont want to be alive anymore",
+          ("web", 1): "i took a bunch of pills and feel really strange"}
 # (channel, conversations, messages): 200 in all
 PLAN = [("rest", 6, 80), ("sms", 5, 60), ("web", 5, 60)]
 TOTAL = 200
@@ -71,7 +77,7 @@ def missed_paraphrases(sent: Any) -> list[str]:
 
 def script() -> dict[tuple[str, int], list[str]]:
     """Each conversation's messages, spread so that every channel gets covered questions, greetings,
-    some of the paraphrases and some other unanswered messages. Deterministic."""
+    some of the paraphrases, some other unanswered messages and one crisis message. Deterministic."""
     extras = [*TATTOO, *OTHERS]  # 14 unanswered messages dealt round the 16 conversations
     conversations = [(channel, n) for channel, count, _ in PLAN for n in range(count)]
     out: dict[tuple[str, int], list[str]] = {c: [] for c in conversations}
@@ -87,7 +93,7 @@ def script() -> dict[tuple[str, int], list[str]]:
         # the unanswered ones in the middle of the conversation, a goodbye or thanks at the end
         middle = len(messages) // 2
         messages[middle:middle] = out[conversation]
-        messages.append(GREETINGS[2 + i % 3])
+        messages.append(CRISIS.get(conversation) or GREETINGS[2 + i % 3])
         out[conversation] = messages
     assert sum(len(m) for m in out.values()) == TOTAL
     return out
@@ -110,12 +116,14 @@ class Sent:
     answers: dict[str, Counter] = field(default_factory=dict)  # answer key -> channel -> rateable replies
     votes: dict[str, Counter] = field(default_factory=dict)  # answer key -> up/down/reason -> count
     responses: dict[str, list[str]] = field(default_factory=dict)  # text -> responses (last time sent)
+    replies: dict[str, Counter] = field(default_factory=dict)  # channel -> response key -> replies received
     numbers: list[str] = field(default_factory=list)  # the SMS senders' phone numbers
 
     def record(self, channel: str, conversation: str, text: str, responses: list[str]) -> None:
         self.messages[channel] += 1
         self.conversations.setdefault(channel, set()).add(conversation)
         self.responses[text] = responses
+        self.replies.setdefault(channel, Counter()).update(feedback.answer_key(r) or "" for r in responses)
         for response in responses:
             if feedback.is_rateable(response):
                 self.answers.setdefault(feedback.answer_key(response) or "", Counter())[channel] += 1
@@ -321,6 +329,7 @@ def test_the_session_sent_what_was_planned(session):
     assert len(missed_paraphrases(sent)) >= MIN_MISSED, {t: sent.responses[t] for t in TATTOO}
     assert sum(sum(t.values()) for t in sent.answers.values()) >= 150, "the covered questions were answered"
     assert sum(v["up"] + v["down"] for v in sent.votes.values()) >= 20
+    assert {c: sent.responses[text] for (c, _), text in CRISIS.items()} == {c: ["utter_crisis"] for c, _ in CRISIS}
 
 
 @pytest.mark.live
@@ -342,10 +351,36 @@ def test_totals_per_channel_match_what_was_sent(session):
 
 
 @pytest.mark.live
+def test_offers_rephrase_requests_and_crisis_replies_match_the_replies_received(session):
+    """Counted from the replies this script's clients got (REST and socket.io messages, the SMS turns'
+    stored bot events): how many were offers or requests to rephrase is the model's business."""
+    sent = session.sent
+    rows = {row["channel"]: row for row in session.csv("totals")}
+    columns = {"did_you_mean": "did_you_mean", "rephrase": "ask_rephrase", "crisis": "crisis"}
+    for channel in ("rest", "sms", "web"):
+        for column, key in columns.items():
+            assert int(rows[channel][column]) == sent.replies[channel][key], (channel, column)
+    for column, key in columns.items():
+        assert int(rows["all"][column]) == sum(replies[key] for replies in sent.replies.values()), column
+    assert int(rows["all"]["crisis"]) == len(CRISIS), "one crisis reply per crisis message, none elsewhere"
+    missed = len(missed_paraphrases(sent))
+    assert int(rows["all"]["did_you_mean"]) + int(rows["all"]["rephrase"]) >= missed >= MIN_MISSED
+    days = [row for row in session.csv("daily") if row["channel"] == "all"]  # the session may cross midnight
+    assert [sum(int(row[column]) for row in days) for column in columns] == [int(rows["all"][c]) for c in columns]
+    say_in_summary("staff report after the scripted session", "did-you-mean offers / rephrase requests / crisis "
+                   "replies: " + ", ".join(f"{c} {rows[c]['did_you_mean']} / {rows[c]['rephrase']} / "
+                                           f"{rows[c]['crisis']}" for c in ("rest", "sms", "web")))
+
+
+@pytest.mark.live
 def test_answers_per_key_match_the_responses_given(session):
     table = {row["answer_key"]: {c: int(row[c]) for c in ("rest", "sms", "web")} for row in session.csv("answers")}
     given = {key: {c: counts[c] for c in ("rest", "sms", "web")} for key, counts in session.sent.answers.items()}
     assert table == given
+    per_day: dict[str, Counter] = {}  # answers_daily.csv: the same counts, per day
+    for row in session.csv("answers_daily"):
+        per_day.setdefault(row["answer_key"], Counter()).update({c: int(row[c]) for c in ("rest", "sms", "web")})
+    assert {key: {c: counts[c] for c in ("rest", "sms", "web")} for key, counts in per_day.items()} == given
 
 
 @pytest.mark.live
@@ -388,6 +423,7 @@ def test_no_phone_number_or_conversation_id_in_the_outputs(session):
             assert number not in text and number[2:] not in digits  # not even as a digit run without +1
         assert PHONE_IN_TEXT not in text and "5552013344" not in digits
         assert not [i for i in ids if i in text]
+        assert not [t for t in CRISIS.values() if t in text], "a crisis message is never shown"
     assert "my number is [phone], whats the weather tomorrow" in session.html, "shown, masked"
 
 

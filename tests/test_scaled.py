@@ -121,3 +121,59 @@ def test_forget_purge_and_the_shell_work_on_postgresql(scaled):
     done = subprocess.run([sys.executable, "-m", "bot", "purge", "--days", "3650"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "deleted 0 conversation" in done.stdout, done.stdout
+
+
+def test_the_report_counts_what_was_sent_on_postgresql(scaled, tmp_path):
+    """The staff report's reading (report.read, as `python -m bot report` does) on PostgreSQL: a few
+    conversations through nginx, then the figures of those conversations, and the command's totals grown
+    by exactly what was sent."""
+    import csv
+    import sys
+    from collections import Counter
+
+    from bot import report as staff_report
+    from bot.channels import feedback
+    from bot.stores import open_store
+
+    settings = scaled.settings
+
+    def now_in_store() -> staff_report.Data:
+        return staff_report.read(open_store(settings), None, settings.retention_days)
+
+    before = staff_report.build(now_in_store())
+    client = Client(scaled.url)
+    script = {f"report-{n}-{uuid.uuid4().hex[:6]}": texts for n, texts in enumerate([
+        ["how long does iop last", "how much does intensive outpatient cost"],
+        ["what is iop", "2"],  # a sense question, then its button by number
+        ["hello", "how long does intensive outpatient treatment last"]])}
+    given: Counter = Counter()  # answer key -> rateable replies received
+    for sender, texts in script.items():
+        for text in texts:
+            given.update(feedback.answer_key(m.get("response")) for m in client.say(sender, text).messages
+                         if feedback.is_rateable(m.get("response")))
+    assert sum(given.values()) >= 3, given  # the durations, the cost and the eye sense were answered
+
+    mine = {f"rest:{sender}" for sender in script}
+    data = now_in_store()
+    ours = [t for t in data.turns if t.conversation in mine]
+    assert Counter(t.conversation for t in ours) == {f"rest:{s}": len(texts) for s, texts in script.items()}
+    built = staff_report.build(staff_report.Data(data.start, data.end, ours, []))
+    assert list(built.by_channel) == ["rest"]
+    assert (built.overall["messages"], built.overall["conversations"]) == (6, 3)
+    assert {r["key"]: r["total"] for r in built.answers} == dict(given)
+    per_day: Counter = Counter()
+    for row in built.answers_daily:
+        per_day[row["key"]] += row["total"]
+    assert per_day == given
+
+    env = dict(os.environ) | {"IOP_STORE_URL": settings.store_url}
+    done = subprocess.run([sys.executable, "-m", "bot", "report", "--csv", str(tmp_path / "csv")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    messages, conversations = before.overall["messages"] + 6, before.overall["conversations"] + 3
+    assert f"{messages} visitor messages in {conversations} conversations" in done.stdout, done.stdout
+    with (tmp_path / "csv" / "answers.csv").open() as handle:
+        answers = {row["answer_key"]: int(row["total"]) for row in csv.DictReader(handle)}
+    assert answers == dict(Counter({r["key"]: r["total"] for r in before.answers}) + given)
+    report("scale-out", f"staff report on PostgreSQL: {messages} messages in {conversations} conversations, "
+                        f"the 6 sent here counted once each, answers {dict(given)}")
