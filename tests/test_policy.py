@@ -135,3 +135,27 @@ def test_every_response_the_router_can_send_exists(domain):
         "utter_crisis_resources", "utter_facility_question"}
     assert names <= set(domain.action_names_or_texts)
     assert {f"utter_{k}" for k in routing.SENSE_ANSWERS.values()} <= set(domain.responses)
+
+
+def test_a_follow_up_that_asks_more_about_the_last_answer_stays_on_it(policy, domain):
+    tracker = new_tracker(domain)
+    first = parse("do you do drug testing in the program", "faq", (("drug_testing", 0.9), ("iop_cost", 0.05)))
+    assert turn(policy, domain, tracker, first) == ["utter_faq/drug_testing"]
+    # read alone, the classifier takes it for the schedule; read after the previous message, it is more testing
+    follow_up = parse("how often do they do it tho", "faq", (("iop_schedule", 0.55), ("drug_testing", 0.3)))
+    assert turn(policy, domain, tracker, follow_up) == ["utter_faq/drug_testing"]
+    # the same message as a first message has no previous one to lean on: the classifier's reading stands
+    assert turn(policy, domain, new_tracker(domain), follow_up) == ["utter_faq/iop_schedule"]
+
+
+def test_the_previous_text_skips_buttons(domain):
+    from bot.dialogue.policy import previous_text
+
+    tracker = new_tracker(domain)
+    tracker.update(UserUttered("how long is iop", {"name": "faq"}))
+    assert previous_text(tracker) is None  # no message before the latest
+    tracker.update(UserUttered("and is it covered", {"name": "faq"}))
+    assert previous_text(tracker) == "how long is iop"
+    tracker.update(UserUttered('/choose_answer{"answer_key": "iop_cost"}', {"name": "choose_answer"}))
+    tracker.update(UserUttered("ok thanks", {"name": "thanks"}))
+    assert previous_text(tracker) is None

@@ -374,3 +374,37 @@ def test_an_unsure_selector_is_trusted_when_the_meaning_is_clearly_nearest():
     for coverage in ({"iop_cost": 0.79, "choosing_program": 0.77}, {"iop_cost": 0.70, "choosing_program": 0.50}):
         decision = routing.decide(flat(coverage), {}, FAQ_KEYS | {"choosing_program", "iop_vs_outpatient"})
         assert decision.responses == ["utter_did_you_mean"], coverage
+
+
+def in_context(text: str, intent: str, key: str, alone: float, together: tuple[str, float]) -> Parse:
+    return Parse(text=text, intent=intent, intent_confidence=0.9, intent_ranking=[(intent, 0.9)],
+                 selector_ranking=[(key, 0.8), ("iop_cost", 0.1)], entities={}, coverage={key: 0.6},
+                 reading=[(key, alone)], in_context=together)
+
+
+@pytest.mark.parametrize(
+    ("message", "slots", "expected"),
+    [
+        # more about the last answer: read with the previous message it is that answer, alone it is unsure
+        (in_context("how often tho", "faq", "iop_schedule", 0.5, ("iop_duration", 0.95)),
+         {"topic": "iop_duration"}, ["utter_faq/iop_duration"]),
+        # alone it is a clear question of its own: that question wins
+        (in_context("how much does it cost tho", "faq", "iop_cost", 0.95, ("iop_duration", 0.95)),
+         {"topic": "iop_duration"}, ["utter_faq/iop_cost"]),
+        # read together it is not surely the last answer
+        (in_context("how often tho", "faq", "iop_schedule", 0.5, ("iop_duration", 0.6)),
+         {"topic": "iop_duration"}, ["utter_faq/iop_schedule"]),
+        # a question about the facility is never more of the topic
+        (in_context("can i bring my dog to it", "facility_question", "iop_schedule", 0.5, ("iop_duration", 0.95)),
+         {"topic": "iop_duration"}, ["utter_facility_question"]),
+        # a long message does not lean on the last answer
+        (in_context("so what i really wanted to know is how often they do that and also where and when exactly",
+                    "faq", "iop_schedule", 0.5, ("iop_duration", 0.95)), {"topic": "iop_duration"},
+         ["utter_faq/iop_schedule"]),
+        # in an eye conversation the eye answer is given, never a treatment one
+        (in_context("how often tho", "faq", "iop_schedule", 0.5, ("iop_duration", 0.95)),
+         {"topic": "iop_duration", "iop_sense": "eye"}, ["utter_iop_eye"]),
+    ],
+)
+def test_a_follow_up_read_with_the_previous_message_may_stay_on_the_topic(message, slots, expected):
+    assert routing.decide(message, slots, FAQ_KEYS | {"iop_schedule"}).responses == expected

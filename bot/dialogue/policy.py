@@ -16,6 +16,7 @@ crisis rule wins whatever happens here. A vote on an answer (intent
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
@@ -33,6 +34,8 @@ from bot.dialogue import routing
 from bot.dialogue.phrasings import fuzzy_candidates
 from bot.nlg import DID_YOU_MEAN, LANGUAGE_SLOT, OFFERS_SLOT
 from bot.nlu.language import first_language
+from bot.nlu.phrasebook import faq_phrasebook
+from bot.nlu.sentence_encoder import encode
 
 # The intents whose reply the router decides (the rules answer every other one).
 ROUTED = {"faq", "iop_eye", "iop_stock", "php_programming", "choose_sense", "choose_answer", "nlu_fallback",
@@ -44,6 +47,28 @@ REMEMBERED = ("iop_sense", "pending_answer", "misses", "topic")
 def faq_keys(domain: Domain) -> set[str]:
     prefix = f"utter_{routing.FAQ}/"
     return {name[len(prefix):] for name in domain.responses if name.startswith(prefix)}
+
+
+def previous_text(tracker: DialogueStateTracker) -> str | None:
+    """What the visitor typed in the message before the latest one (None for a button or none)."""
+    seen = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            seen += 1
+            if seen == 2:
+                text = event.text or ""
+                return text if text and not text.startswith("/") else None
+    return None
+
+
+def read_in_context(parse: routing.Parse, slots: dict[str, Any], previous: str | None) -> routing.Parse:
+    """The parse with ``in_context`` (the previous message and this one read together by the
+    phrasebook's classifier) when the message may ask more about the last answer."""
+    if not previous or not slots.get("topic") or not routing.refers_back(parse.text):
+        return parse
+    vector = encode([f"{previous} {parse.text}"])[0]
+    best = faq_phrasebook().classify(vector)[0]
+    return dataclasses.replace(parse, in_context=(best.key, best.score))
 
 
 def decide(parse: routing.Parse, slots: dict[str, Any], keys: set[str]) -> routing.Decision:
@@ -123,5 +148,6 @@ class RouterPolicy(Policy):
         if self._cache is None or self._cache[0] != key:
             parse = routing.Parse.from_latest_message(message.parse_data or {})
             slots = {name: tracker.get_slot(name) for name in REMEMBERED}
+            parse = read_in_context(parse, slots, previous_text(tracker))
             self._cache = (key, decide(parse, slots, faq_keys(domain)))
         return self._cache[1]

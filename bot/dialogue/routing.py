@@ -70,6 +70,11 @@ HALF_REJECTED = {"out_of_scope", "help", "nlu_fallback"}
 # of that answer's phrasings ("how many calories in a big mac": 0.17; the lowest right follow-up on
 # the development set, "is that covered tho?", 0.34). Both chosen on the development set.
 CONTEXT_READING, CONTEXT_MIN_COVERAGE = 0.7, 0.3
+# A follow-up that refers back ("how often tho", "can it be changed later if it's not working") and
+# that, read on its own, the phrasebook's classifier is not sure of, asks more about the last answer
+# when the previous message and this one read together are this surely that answer (chosen on the
+# development set). Such a message may be a little longer than a FOLLOW_UP.
+STAY_ON_TOPIC, REFERS_BACK_MAX_WORDS = 0.85, 12
 MISREAD_FOLLOW_UPS = HALF_REJECTED | {"facility_question"}
 MAX_MISSES_BEFORE_HANDOFF = 2
 # A number in a short message after the eye answer is a pressure reading ("so is 23 too high"),
@@ -98,6 +103,9 @@ class Parse:
     entities: dict[str, str]
     coverage: dict[str, float] = field(default_factory=dict)  # answer key -> nearness of its phrasings
     reading: list[tuple[str, float]] = field(default_factory=list)  # the phrasebook classifier's, best first
+    # the phrasebook classifier's first answer for the previous message and this one read together
+    # (set by the policy, which knows the previous message, for a follow-up that may stay on the topic)
+    in_context: tuple[str, float] | None = None
 
     @classmethod
     def from_latest_message(cls, message: dict[str, Any]) -> Parse:
@@ -290,6 +298,8 @@ def _route(
         # facility: it leans on the last answer), "what happens to the price on day one" after
         # the stock one: with no cue for another sense, a short question stays in the conversation's sense
         return Decision([f"utter_{SENSE_ANSWERS[remembered]}"])
+    if _stays_on_topic(parse, slots.get("topic"), cue or remembered):
+        return answer_in_sense(slots["topic"], cue or remembered, faq_keys)
     follow_up = _follow_up(parse, slots.get("topic"), unsure, cue or remembered)
     if follow_up:
         return answer_in_sense(follow_up, cue or remembered, faq_keys)
@@ -362,6 +372,23 @@ def _follow_up(parse: Parse, topic: str | None, unsure: bool, sense: str | None 
     if unsure and parse.intent in {FAQ, "nlu_fallback"}:
         return topic  # "and for teenagers?" after the schedule: the same question, for someone else
     return None
+
+
+def refers_back(text: str) -> bool:
+    """A message that may ask more about the last answer: short, and leaning on it."""
+    return len(text.split()) <= REFERS_BACK_MAX_WORDS and bool(FOLLOW_UP.search(text))
+
+
+def _stays_on_topic(parse: Parse, topic: str | None, sense: str | None) -> bool:
+    """True for a follow-up that asks more about the last answer ("how often tho" after the drug
+    testing answer), which the classifier, reading it alone, takes for another question."""
+    if not topic or not parse.in_context or (sense or "treatment") != "treatment" or not refers_back(parse.text):
+        return False
+    if parse.intent not in {FAQ, "nlu_fallback"}:
+        return False  # a question about the facility ("can i bring my service dog") is not more of the topic
+    alone = parse.reading[0][1] if parse.reading else 0.0
+    key, probability = parse.in_context
+    return key == topic and probability >= STAY_ON_TOPIC and alone < CONTEXT_READING
 
 
 def _finish(decision: Decision, parse: Parse) -> Decision:
