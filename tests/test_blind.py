@@ -14,19 +14,19 @@ from bench.evaluate import Scores, answer_keys, score_conversations, score_messa
 from tests.helpers import DATA, report
 
 BLIND = DATA / "blind"
-# Reached on 2026-12-03 (evening; after the iop_hint entity, the PHP version cue and more phrasings):
-# singles 0.912 (everyday 0.953, uncovered 0.935, senses 0.960, medical 0.969, two questions 0.578),
-# conversations 0.673 (follow-ups 20/36, sense memory 7/8, topic switches 10/11); uncovered given an
-# FAQ answer 1/93; wrong-sense 2 (two "iop date for <company>" single messages read as treatment).
-# The targets (0.97 / 0.95 / <= 2 % / 0 wrong-sense) are not met yet.
+# Reached on 2026-12-07 (two-question parts classified by the phrasebook's logistic regression,
+# follow-ups read in context): singles 0.921 (everyday 0.943, uncovered 0.925, senses 0.960, medical
+# 0.969, two questions 0.733), conversations 0.727 (follow-ups 21/36, sense memory 8/8, topic switches
+# 11/11); uncovered given an FAQ answer 1/93; wrong-sense 2 (two "iop date for <company>" single messages
+# read as treatment). The targets (0.97 / 0.95 / <= 2 % / 0 wrong-sense) are not met yet.
 FLOORS = {
     "everyday": 0.93,
-    "uncovered": 0.92,
+    "uncovered": 0.91,
     "senses": 0.94,
     "medical": 0.95,
-    "two_questions": 0.55,
-    "single messages": 0.90,
-    "conversations": 0.66,
+    "two_questions": 0.70,
+    "single messages": 0.91,
+    "conversations": 0.70,
 }
 # share of uncovered questions given some FAQ answer (reached: 1/93; 5/93 before the coverage check)
 MAX_UNCOVERED_WITH_FAQ_ANSWER = 0.025

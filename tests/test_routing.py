@@ -179,6 +179,7 @@ def unsure(text: str, **entities) -> Parse:
         # "how is it different" after what PHP is: the comparison
         (unsure("and how is that different"), {"topic": "what_is_php"}, ["utter_faq/iop_vs_php"]),
         (parse("whats the other one", key="what_is_iop"), {"topic": "what_is_php"}, ["utter_faq/iop_vs_php"]),
+        (unsure("y eso en que se diferencia"), {"topic": "what_is_php"}, ["utter_faq/iop_vs_php"]),
         # an eye conversation keeps its sense for an unclear short follow-up
         (unsure("what's too high?"), {"iop_sense": "eye", "topic": "iop_eye"}, ["utter_iop_eye"]),
         # a clear new question wins over the topic

@@ -38,7 +38,9 @@ FOLLOW_UP_MAX_WORDS = 8
 SHORT_WORDS = 10  # in an eye or stock conversation, an unclear message this short stays in that sense
 SURE_OUT_OF_SCOPE = 0.9
 # Asking how the last answer's subject differs from IOP.
-COMPARE = re.compile(r"\b(?:the other one|other one|different|difference|differ|diff|compare|vs|versus|better)\b", re.I)
+COMPARE = re.compile(r"\b(?:the other one|other one|different|difference|differ|diff|compare|vs|versus|better|"
+                     r"el otro|la otra|diferencia|diferencias|diferente|diferencian?|distint[oa]|compara|mejor)\b",
+                     re.I)
 # Nothing but the acronym, maybe with "what is" around it: "iop?", "IOP", "what's an I.O.P."
 BARE_ACRONYM = re.compile(r"^\W*(?:(?:so|ok|hi|hey|um|what|whats|what's|is|an?|the|does|do|mean|means|stand|stands|for|"
                           r"about|tell|me|explain|define|\?)\W*)*iops?\W*(?:(?:mean|means|stand|stands|for|is|\?)\W*)*$",
