@@ -23,10 +23,9 @@ Script = Sequence[tuple[str, str]]  # (visitor text, expected answer key of the 
 
 
 def script() -> list[tuple[str, str]]:
-    from bot.content import load
+    from bot.content import first_english_phrasing
 
-    phrasings = load().phrasings
-    return [(phrasings[key][0], key) for key in SCRIPT_KEYS]
+    return [(first_english_phrasing(key), key) for key in SCRIPT_KEYS]
 
 
 @dataclass

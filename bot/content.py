@@ -111,6 +111,20 @@ def load(root: Path = ROOT) -> Content:
     return content
 
 
+def first_english_phrasing(key: str, root: Path = ROOT) -> str:
+    """The first training phrasing of ``key`` outside the Spanish data (data/nlu/es/): what the bench
+    asks, so that an English-only reference bot and ours are asked the same thing."""
+    spanish = root / "data" / "nlu" / "es"
+    for path in sorted((root / "data" / "nlu").rglob("*.yml")):
+        if spanish in path.parents:
+            continue
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in doc.get("nlu", []) or []:
+            if "intent" in item and _key_of(item["intent"]) == key and _examples(item.get("examples", "")):
+                return _examples(item["examples"])[0]
+    raise KeyError(f"no English phrasing for {key}")
+
+
 def faq_keys(root: Path = ROOT) -> tuple[str, ...]:
     """The treatment answer keys: every ``faq/<key>`` intent or ``utter_faq/<key>`` response in the data."""
     return load(root).faq_keys
