@@ -63,8 +63,8 @@ def previous_text(tracker: DialogueStateTracker) -> str | None:
 
 def read_in_context(parse: routing.Parse, slots: dict[str, Any], previous: str | None) -> routing.Parse:
     """The parse with ``in_context`` (the previous message and this one read together by the
-    phrasebook's classifier) when the message may ask more about the last answer."""
-    if not previous or not slots.get("topic") or not routing.refers_back(parse.text):
+    phrasebook's classifier) when the message may ask more about the last answer; no encoding else."""
+    if not previous or not routing.may_stay_on_topic(parse, slots.get("topic")):
         return parse
     vector = encode([f"{previous} {parse.text}"])[0]
     best = faq_phrasebook().classify(vector)[0]

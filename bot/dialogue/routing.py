@@ -355,8 +355,8 @@ def _short(text: str) -> bool:
     return len(text.split()) <= SHORT_WORDS
 
 
-def _leans_on_context(text: str) -> bool:
-    return len(text.split()) <= FOLLOW_UP_MAX_WORDS and bool(FOLLOW_UP.search(text))
+def _leans_on_context(text: str, max_words: int = FOLLOW_UP_MAX_WORDS) -> bool:
+    return len(text.split()) <= max_words and bool(FOLLOW_UP.search(text))
 
 
 def _follow_up(parse: Parse, topic: str | None, unsure: bool, sense: str | None = None) -> str | None:
@@ -376,21 +376,23 @@ def _follow_up(parse: Parse, topic: str | None, unsure: bool, sense: str | None 
     return None
 
 
-def refers_back(text: str) -> bool:
-    """A message that may ask more about the last answer: short, and leaning on it."""
-    return len(text.split()) <= REFERS_BACK_MAX_WORDS and bool(FOLLOW_UP.search(text))
+def may_stay_on_topic(parse: Parse, topic: str | None) -> bool:
+    """True for a message that may ask more about the last answer: it refers back, it is an FAQ
+    question or not understood (a question about the facility, "can i bring my service dog", is not
+    more of the topic), and read alone it is not clearly another question. The policy reads only
+    such a message together with the previous one (``in_context``)."""
+    alone = parse.reading[0][1] if parse.reading else 0.0
+    return (bool(topic) and _leans_on_context(parse.text, REFERS_BACK_MAX_WORDS)
+            and parse.intent in {FAQ, "nlu_fallback"} and alone < CONTEXT_READING)
 
 
 def _stays_on_topic(parse: Parse, topic: str | None, sense: str | None) -> bool:
     """True for a follow-up that asks more about the last answer ("how often tho" after the drug
     testing answer), which the classifier, reading it alone, takes for another question."""
-    if not topic or not parse.in_context or (sense or "treatment") != "treatment" or not refers_back(parse.text):
+    if not parse.in_context or (sense or "treatment") != "treatment" or not may_stay_on_topic(parse, topic):
         return False
-    if parse.intent not in {FAQ, "nlu_fallback"}:
-        return False  # a question about the facility ("can i bring my service dog") is not more of the topic
-    alone = parse.reading[0][1] if parse.reading else 0.0
     key, probability = parse.in_context
-    return key == topic and probability >= STAY_ON_TOPIC and alone < CONTEXT_READING
+    return key == topic and probability >= STAY_ON_TOPIC
 
 
 def _finish(decision: Decision, parse: Parse) -> Decision:

@@ -65,12 +65,13 @@ class Phrasebook:
     def classify(self, vector: np.ndarray) -> list[Match]:
         """Answer keys ranked by their probability for ``vector`` (a logistic regression fitted on
         the phrasings' vectors: far better than the nearest phrasings at telling close answers apart)."""
-        model = self._classifier()
+        model = self.fit()
         probabilities = model.predict_proba(vector[None, :])[0]
         order = np.argsort(-probabilities)
         return [Match(str(model.classes_[i]), float(probabilities[i])) for i in order]
 
-    def _classifier(self) -> LogisticRegression:
+    def fit(self) -> LogisticRegression:
+        """The classifier, fitted on first use (a server fits it at start-up: see the reader)."""
         if self._model is None:
             # C chosen on the development set's two-question messages (1, 10, 30: 10 split the most
             # right with the fewest spurious splits); lbfgs is deterministic. About 1.5 s once.
@@ -129,5 +130,5 @@ def _cached_encode(texts: list[str], folder: Path | None) -> np.ndarray:
 
 if __name__ == "__main__":  # `make model`: encode the phrasings once, for every server start after
     book = faq_phrasebook()
-    book.classify(book.vectors[0])  # fitted here too, so that a broken fit fails the build, not a server
+    book.fit()  # fitted here too, so that a broken fit fails the build, not a server
     print(f"    phrasebook: {len(book.keys)} phrasings in {_cache_file(book_texts(), CACHE).name}", file=sys.stderr)

@@ -86,8 +86,7 @@ class TwoQuestionReader(ConfiguredComponent, EntityExtractorMixin):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        book = faq_phrasebook()  # encode the known phrasings and fit the classifier when the server starts
-        book.classify(book.vectors[0])
+        faq_phrasebook().fit()  # encode the known phrasings and fit the classifier when the server starts
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
