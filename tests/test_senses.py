@@ -196,3 +196,29 @@ def test_labelled_sense_cases(read) -> None:
 def test_investing_company_and_code_cues(read, text, iop_sense, php_sense):
     reading = read(text)
     assert (reading.iop_sense, reading.php_sense) == (iop_sense, php_sense), reading.cues
+
+
+@pytest.mark.parametrize(("text", "iop_sense"), [
+    # a company named next to IOP is its stock offering
+    ("any news on the klarna iop", "stock"),
+    ("expected iop price for canva?", "stock"),
+    ("has the date of the iop of spacex been set", "stock"),
+    ("la iop de shein cuando", "stock"),
+    ("nvidia's iop was years ago right", "stock"),
+    # named anywhere else, a company is someone's employer or an app: no cue
+    ("my husband works at nvidia, could he do iop in the evenings", "treatment"),
+    ("does iop conflict with my shift at tesla", None),
+    ("i heard about iop on a netflix documentary", None),
+])
+def test_companies_count_only_next_to_iop(read, text, iop_sense):
+    reading = read(text)
+    assert reading.iop_sense == iop_sense, reading.cues
+
+
+def test_company_cue_list_is_read_from_the_cue_file(nlp, tmp_path: Path) -> None:
+    cues = tmp_path / "cues.yml"
+    cues.write_text(yaml.safe_dump({"senses": {"treatment": {"weak": ["program"]}, "stock": {"weak": ["shares"]}},
+                                    "stock_companies": ["acmecorp"]}), encoding="utf-8")
+    tagger = SenseReader(nlp, cues)
+    assert tagger.read(nlp("the acmecorp iop")).iop_sense == "stock"
+    assert tagger.read(nlp("the stripe iop")).iop_sense is None  # not in this file

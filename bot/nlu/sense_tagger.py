@@ -49,6 +49,8 @@ UNITS = frozenset(
     "day week hour hr hrs time session month year yr yrs minute min mins am pm "
     "a.m. p.m. % percent dollar buck grand k x people person patient step".split())
 PHP_MAJOR_VERSIONS = range(3, 10)
+# "iop date for stripe", "la iop de stripe": words between an IOP and the company it belongs to
+COMPANY_LINKS = frozenset("for of from by de del date price the la el".split())
 RANGE_WORDS = frozenset("or to - – through x times".split())
 EYE_READING = range(5, 81)  # plausible intraocular pressures, in mmHg
 READING_NUMBER = re.compile(r"\d{1,2}(?:\.\d)?")
@@ -104,6 +106,7 @@ class SenseReader:
         for phrase in data.get("ignore", []):
             self._add(IGNORE, 0, str(phrase))
         self._reading_words = frozenset(data.get("eye_reading_words", []))
+        self._companies = frozenset(str(name).lower() for name in data.get("stock_companies", []))
         self._cue_words = frozenset(word for cue in self._cues.values() for word in cue.phrase.split())
         # Misspellings are looked up among one-word cues with the same first letter.
         self._fuzzy_targets = Candidates(
@@ -116,6 +119,7 @@ class SenseReader:
         spans = self._non_overlapping(self._matches(lowered))
         hits = [hit for hit in spans if hit.cue.sense != IGNORE]
         hits += self._eye_readings(lowered, spans)
+        hits += self._company_offerings(lowered)
 
         mentions_iop = any(_plain(token.lower_) in ("iop", "iops") for token in doc)
         mentions_php = any(_is_php(token.lower_) for token in doc)
@@ -227,6 +231,24 @@ class SenseReader:
             if after_eye_word or _number_follows(lowered, token.i + 1):
                 readings.append(_Hit(token.i, token.i + 1, _Cue("eye", 2, f"reading {token.lower_}", False)))
         return readings
+
+
+    def _company_offerings(self, lowered: Doc) -> list[_Hit]:
+        """ "the stripe iop", "iop date for stripe", "la iop de stripe": a company named next to
+        IOP is a stock offering. A company named anywhere else is no cue ("i work at tesla")."""
+        hits = []
+        for token in lowered:
+            if _plain(token.lower_) not in ("iop", "iops"):
+                continue
+            before = [t for t in lowered[max(0, token.i - 2):token.i] if t.lower_ not in ("'s", "s")]
+            named = [t for t in before[-1:] if t.lower_ in self._companies]
+            # after it, past linking words and articles: the first other word
+            following = next((t for t in lowered[token.i + 1:token.i + 5]
+                              if t.lower_ not in COMPANY_LINKS), None)
+            if following is not None and following.lower_ in self._companies:
+                named.append(following)
+            hits += [_Hit(t.i, t.i + 1, _Cue("stock", 2, f"company {t.lower_}", False)) for t in named[:1]]
+        return hits
 
 
 def _has_code_shape(doc: Doc) -> bool:
