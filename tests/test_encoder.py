@@ -94,3 +94,34 @@ def test_a_phrasebook_folder_that_cannot_be_written_only_costs_the_encoding(tmp_
     blocked.write_text("a file where the folder should be")
     book = phrasebook.Phrasebook({"iop_cost": ["how much does iop cost"]}, blocked / "phrasebook")
     assert book.vectors.shape == (1, DIMENSIONS)
+
+
+def test_the_phrasebook_keeps_its_classifier_beside_the_vectors_and_it_answers_as_scikit_learn(tmp_path, monkeypatch):
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.nlu import phrasebook
+
+    phrasings = {"iop_cost": ["how much does iop cost", "price of the program", "is it expensive"],
+                 "iop_duration": ["how long is iop", "how many weeks does it last"],
+                 "drug_testing": ["do they drug test", "will i have to pee in a cup"]}
+    first = phrasebook.Phrasebook(phrasings, tmp_path)
+    fitted = first.fit()
+    assert len(list(tmp_path.glob("*.classifier.npz"))) == 1
+    reference = LogisticRegression(C=phrasebook.CLASSIFIER_C, max_iter=2000).fit(
+        first.vectors, np.array(first.keys))
+    for vector in encode(["what's the price", "is it months or weeks", "urine test?"]):
+        assert np.allclose(fitted.probabilities(vector), reference.predict_proba(vector[None])[0], atol=1e-9)
+    # the next start reads it (no fitting), and ranks alike
+    monkeypatch.setattr(phrasebook, "LogisticRegression", None)  # fitting now would fail
+    again = phrasebook.Phrasebook(phrasings, tmp_path)
+    assert again.classify(encode(["what's the price"])[0])[0].key == "iop_cost"
+    assert np.array_equal(again.fit().coef, fitted.coef)
+    # other phrasings: the old classifier is removed with the old vectors, never read for the new ones
+    monkeypatch.undo()
+    edited = phrasebook.Phrasebook({**phrasings, "iop_duration": ["how long is iop"]}, tmp_path)
+    assert len(list(tmp_path.glob("*.classifier.npz"))) == 0
+    assert edited.fit().coef.shape[0] == 3 and len(list(tmp_path.glob("*.classifier.npz"))) == 1
+    # a damaged file is refitted, not trusted
+    next(tmp_path.glob("*.classifier.npz")).write_bytes(b"not an archive")
+    assert np.allclose(phrasebook.Phrasebook({**phrasings, "iop_duration": ["how long is iop"]}, tmp_path).fit().coef,
+                       edited.fit().coef)

@@ -4,7 +4,8 @@ for (a logistic regression over those vectors: the two-question reader's classif
 
 The phrasings are those of the training data. Encoding all of them takes about 30 s on one thread,
 so the vectors are kept on disk (models/phrasebook/, named by a hash of the encoder's model file, this
-code and every phrasing): `make model` writes them once, and each server start reads them.
+code and every phrasing), and the classifier fitted on them beside them: `make model` writes both once,
+and each server start reads them.
 """
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ class Phrasebook:
                 self.keys.append(key)
                 texts.append(example)
         self.vectors = _cached_encode(texts, cache)
-        self._model: LogisticRegression | None = None
+        self._model: Classifier | None = None
+        self._model_file = _cache_file(texts, cache).with_suffix(".classifier.npz") if cache else None
         self._key_index = {key: np.array([i for i, k in enumerate(self.keys) if k == key]) for key in phrasings}
 
     def nearest(self, vector: np.ndarray) -> list[Match]:
@@ -66,17 +68,55 @@ class Phrasebook:
         """Answer keys ranked by their probability for ``vector`` (a logistic regression fitted on
         the phrasings' vectors: far better than the nearest phrasings at telling close answers apart)."""
         model = self.fit()
-        probabilities = model.predict_proba(vector[None, :])[0]
+        probabilities = model.probabilities(vector)
         order = np.argsort(-probabilities)
-        return [Match(str(model.classes_[i]), float(probabilities[i])) for i in order]
+        return [Match(str(model.classes[i]), float(probabilities[i])) for i in order]
 
-    def fit(self) -> LogisticRegression:
-        """The classifier, fitted on first use (a server fits it at start-up: see the reader)."""
+    def fit(self) -> Classifier:
+        """The classifier: read from beside the vectors when it was fitted on exactly them, else fitted
+        (about 2 s) and kept there, so a server start only reads it."""
+        if self._model is None:
+            self._model = Classifier.load(self._model_file) if self._model_file else None
         if self._model is None:
             # C chosen on the development set's two-question messages (1, 10, 30: 10 split the most
-            # right with the fewest spurious splits); lbfgs is deterministic. About 1.5 s once.
-            self._model = LogisticRegression(C=CLASSIFIER_C, max_iter=2000).fit(self.vectors, np.array(self.keys))
+            # right with the fewest spurious splits); lbfgs is deterministic.
+            fitted = LogisticRegression(C=CLASSIFIER_C, max_iter=2000).fit(self.vectors, np.array(self.keys))
+            self._model = Classifier(fitted.classes_.astype(str), fitted.coef_, fitted.intercept_)
+            if self._model_file:
+                self._model.save(self._model_file)
         return self._model
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """A fitted multinomial logistic regression, as plain arrays (kept without pickle)."""
+
+    classes: np.ndarray  # answer keys, shape (k,)
+    coef: np.ndarray  # (k, 384)
+    intercept: np.ndarray  # (k,)
+
+    def probabilities(self, vector: np.ndarray) -> np.ndarray:
+        """What scikit-learn's ``predict_proba`` gives for one vector: the softmax of the scores."""
+        scores = self.coef @ vector + self.intercept
+        scores = np.exp(scores - scores.max())
+        return scores / scores.sum()
+
+    def save(self, path: Path) -> None:
+        try:
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as out:
+                np.savez(out, classes=self.classes, coef=self.coef, intercept=self.intercept)
+            os.chmod(out.name, 0o644)
+            os.replace(out.name, path)
+        except OSError as error:
+            log.warning("could not keep the phrasebook's classifier in %s: %s", path, error)
+
+    @classmethod
+    def load(cls, path: Path) -> Classifier | None:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return cls(data["classes"], data["coef"], data["intercept"])
+        except (OSError, ValueError, KeyError):
+            return None
 
 
 def faq_phrasings() -> dict[str, list[str]]:
@@ -117,7 +157,7 @@ def _cached_encode(texts: list[str], folder: Path | None) -> np.ndarray:
     vectors = encode(texts, batch_size=64)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.npy"):
+        for old in [*folder.glob("*.npy"), *folder.glob("*.npz")]:
             old.unlink(missing_ok=True)  # earlier phrasings or encoder: never read again
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as out:
             np.save(out, vectors, allow_pickle=False)

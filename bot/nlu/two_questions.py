@@ -86,7 +86,7 @@ class TwoQuestionReader(ConfiguredComponent, EntityExtractorMixin):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        faq_phrasebook().fit()  # encode the known phrasings and fit the classifier when the server starts
+        faq_phrasebook().fit()  # read (or make) the known phrasings' vectors and classifier when the server starts
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
