@@ -97,6 +97,7 @@ def test_a_phrasebook_folder_that_cannot_be_written_only_costs_the_encoding(tmp_
 
 
 def test_the_phrasebook_keeps_its_classifier_beside_the_vectors_and_it_answers_as_scikit_learn(tmp_path, monkeypatch):
+    from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
     from bot.nlu import phrasebook
@@ -107,14 +108,18 @@ def test_the_phrasebook_keeps_its_classifier_beside_the_vectors_and_it_answers_a
     first = phrasebook.Phrasebook(phrasings, tmp_path)
     fitted = first.fit()
     assert len(list(tmp_path.glob("*.classifier.npz"))) == 1
-    reference = LogisticRegression(C=phrasebook.CLASSIFIER_C, max_iter=2000).fit(
-        first.vectors, np.array(first.keys))
-    for vector in encode(["what's the price", "is it months or weeks", "urine test?"]):
-        assert np.allclose(fitted.probabilities(vector), reference.predict_proba(vector[None])[0], atol=1e-9)
+    spelling = first._spellings(first.texts)
+    reference = LogisticRegression(C=phrasebook.CLASSIFIER_C, max_iter=3000).fit(
+        sparse.hstack([spelling, sparse.csr_matrix(first.vectors)]).tocsr(), np.array(first.keys))
+    texts = ["what's the price", "is it months or weeks", "urine test?"]
+    for text, vector in zip(texts, encode(texts), strict=True):
+        row = sparse.hstack([first._spellings([text]), sparse.csr_matrix(vector[None])]).tocsr()
+        assert np.allclose(fitted.probabilities(first._spellings([text])[0], vector),
+                           reference.predict_proba(row)[0], atol=1e-5)
     # the next start reads it (no fitting), and ranks alike
     monkeypatch.setattr(phrasebook, "LogisticRegression", None)  # fitting now would fail
     again = phrasebook.Phrasebook(phrasings, tmp_path)
-    assert again.classify(encode(["what's the price"])[0])[0].key == "iop_cost"
+    assert again.classify(encode(["what's the price"])[0], "what's the price")[0].key == "iop_cost"
     assert np.array_equal(again.fit().coef, fitted.coef)
     # other phrasings: the old classifier is removed with the old vectors, never read for the new ones
     monkeypatch.undo()

@@ -66,8 +66,8 @@ def read_in_context(parse: routing.Parse, slots: dict[str, Any], previous: str |
     phrasebook's classifier) when the message may ask more about the last answer; no encoding else."""
     if not previous or not routing.may_stay_on_topic(parse, slots.get("topic")):
         return parse
-    vector = encode([f"{previous} {parse.text}"])[0]
-    best = faq_phrasebook().classify(vector)[0]
+    both = f"{previous} {parse.text}"
+    best = faq_phrasebook().classify(encode([both])[0], both)[0]
     return dataclasses.replace(parse, in_context=(best.key, best.score))
 
 

@@ -60,13 +60,13 @@ class CoverageScorer(ConfiguredComponent):
         return ["onnxruntime", "tokenizers"]
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message, _ in visitor_texts(messages):
+        for message, text in visitor_texts(messages):
             keys = ranked_keys(message)
             if not keys:
                 continue
             book, vector = faq_phrasebook(), meaning_vector(message)
             scores = {m.key: round(m.score, 4) for m in book.nearest(vector)}
-            reading = {m.key: round(m.score, 4) for m in book.classify(vector)[:3]}
+            reading = {m.key: round(m.score, 4) for m in book.classify(vector, text)[:3]}
             message.set(COVERAGE, {key: scores[key] for key in [*keys, *reading] if key in scores}, add_to_output=True)
             message.set(READING, reading, add_to_output=True)
         return messages

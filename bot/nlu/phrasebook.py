@@ -14,11 +14,15 @@ import logging
 import os
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bot import content
@@ -49,8 +53,10 @@ class Phrasebook:
             for example in examples:
                 self.keys.append(key)
                 texts.append(example)
+        self.texts = texts
         self.vectors = _cached_encode(texts, cache)
         self._model: Classifier | None = None
+        self._spelling: TfidfVectorizer | None = None
         self._model_file = _cache_file(texts, cache).with_suffix(".classifier.npz") if cache else None
         self._key_index = {key: np.array([i for i, k in enumerate(self.keys) if k == key]) for key in phrasings}
 
@@ -64,27 +70,48 @@ class Phrasebook:
                 scores.append(Match(key, float(top.mean())))
         return sorted(scores, key=lambda m: m.score, reverse=True)
 
-    def classify(self, vector: np.ndarray) -> list[Match]:
-        """Answer keys ranked by their probability for ``vector`` (a logistic regression fitted on
-        the phrasings' vectors: far better than the nearest phrasings at telling close answers apart)."""
+    def classify(self, vector: np.ndarray, text: str) -> list[Match]:
+        """Answer keys ranked by their probability for a message (``text`` and its meaning ``vector``):
+        a logistic regression fitted on the phrasings' meaning vectors and their character n-grams.
+        The meaning tells close answers apart far better than the nearest phrasings do; the spelling
+        carries what the English encoder misses in Spanish (cross-validated on the phrasings: Spanish
+        0.66 right on meaning alone, 0.80 with both; English 0.89 and 0.92)."""
         model = self.fit()
-        probabilities = model.probabilities(vector)
+        probabilities = model.probabilities(self._spellings([text])[0], vector)
         order = np.argsort(-probabilities)
         return [Match(str(model.classes[i]), float(probabilities[i])) for i in order]
 
+    def _spellings(self, texts: list[str]) -> Any:
+        """Character n-gram weights (tf-idf over the phrasings), one sparse row per text. Refitted on
+        the phrasings rather than kept: about 0.2 s, and the same phrasings give the same columns."""
+        if self._spelling is None:
+            self._spelling = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
+                                             preprocessor=_plain, dtype=np.float32).fit(self.texts)
+        return self._spelling.transform(texts)
+
     def fit(self) -> Classifier:
         """The classifier: read from beside the vectors when it was fitted on exactly them, else fitted
-        (about 2 s) and kept there, so a server start only reads it."""
+        (about 10 s) and kept there, so a server start only reads it."""
         if self._model is None:
             self._model = Classifier.load(self._model_file) if self._model_file else None
+            columns = self._spellings(self.texts[:1]).shape[1]
+            if self._model is not None and self._model.coef.shape[1] != columns + DIMENSIONS:
+                self._model = None
         if self._model is None:
             # C chosen on the development set's two-question messages (1, 10, 30: 10 split the most
             # right with the fewest spurious splits); lbfgs is deterministic.
-            fitted = LogisticRegression(C=CLASSIFIER_C, max_iter=2000).fit(self.vectors, np.array(self.keys))
-            self._model = Classifier(fitted.classes_.astype(str), fitted.coef_, fitted.intercept_)
+            features = sparse.hstack([self._spellings(self.texts), sparse.csr_matrix(self.vectors)]).tocsr()
+            fitted = LogisticRegression(C=CLASSIFIER_C, max_iter=3000).fit(features, np.array(self.keys))
+            self._model = Classifier(fitted.classes_.astype(str), fitted.coef_.astype(np.float32), fitted.intercept_)
             if self._model_file:
                 self._model.save(self._model_file)
         return self._model
+
+
+def _plain(text: str) -> str:
+    """Lowercase without accents: "qué"/"que", "días"/"dias" are spelt both ways."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)
@@ -92,12 +119,15 @@ class Classifier:
     """A fitted multinomial logistic regression, as plain arrays (kept without pickle)."""
 
     classes: np.ndarray  # answer keys, shape (k,)
-    coef: np.ndarray  # (k, 384)
+    coef: np.ndarray  # (k, n-gram columns + 384): the spelling's weights, then the meaning's
     intercept: np.ndarray  # (k,)
 
-    def probabilities(self, vector: np.ndarray) -> np.ndarray:
-        """What scikit-learn's ``predict_proba`` gives for one vector: the softmax of the scores."""
-        scores = self.coef @ vector + self.intercept
+    def probabilities(self, spelling: Any, vector: np.ndarray) -> np.ndarray:
+        """What scikit-learn's ``predict_proba`` gives for one message (its sparse n-gram row and its
+        meaning vector): the softmax of the scores."""
+        columns = self.coef.shape[1] - len(vector)
+        spelt = np.asarray(spelling @ self.coef[:, :columns].T).ravel()
+        scores = spelt + self.coef[:, columns:] @ vector + self.intercept
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
 

@@ -73,7 +73,7 @@ def two_questions(text: str, min_probability: float, book: Phrasebook | None = N
     vectors = iter(encode([reading for both in readings for reading in both]))
     keys = []
     for both in readings:
-        best = max((book.classify(next(vectors))[0] for _ in both), key=lambda match: match.score)
+        best = max((book.classify(next(vectors), reading)[0] for reading in both), key=lambda match: match.score)
         if best.score < min_probability:
             return None
         keys.append(best.key)
