@@ -78,7 +78,8 @@ CONTEXT_READING, CONTEXT_MIN_COVERAGE = 0.7, 0.3
 # alone is less than ALONE_UNSURE sure of another (both chosen on the development set, 0.85 and 0.7
 # with the classifier on meaning alone; with the character n-grams beside it the classifier is surer,
 # and 0.8 and 0.8 kept the right follow-ups, with the same 12 of 279 dev uncovered and medical messages
-# asked after a treatment answer given an FAQ answer, as at 0.85 and 0.7). Such a message may be a little longer than a FOLLOW_UP.
+# asked after a treatment answer given an FAQ answer, as at 0.85 and 0.7). Such a message may be a
+# little longer than a FOLLOW_UP.
 STAY_ON_TOPIC, REFERS_BACK_MAX_WORDS = 0.8, 12
 ALONE_UNSURE = 0.8
 MISREAD_FOLLOW_UPS = HALF_REJECTED | {"facility_question"}
