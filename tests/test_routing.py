@@ -409,3 +409,27 @@ def in_context(text: str, intent: str, key: str, alone: float, together: tuple[s
 )
 def test_a_follow_up_read_with_the_previous_message_may_stay_on_the_topic(message, slots, expected):
     assert routing.decide(message, slots, FAQ_KEYS | {"iop_schedule"}).responses == expected
+
+
+@pytest.mark.parametrize(("reading", "expected"), [
+    # the selector torn between its first two answers; the classifier sure of the second: that one
+    ([("what_is_iop", 0.85), ("iop_cost", 0.05)], ["utter_faq/what_is_iop"]),
+    # ... or of the first
+    ([("iop_duration", 0.9)], ["utter_faq/iop_duration"]),
+    # not sure enough, or sure of an answer the selector did not rank first or second: still an offer
+    ([("what_is_iop", 0.6)], ["utter_did_you_mean"]),
+    ([("how_to_start", 0.95)], ["utter_did_you_mean"]),
+])
+def test_an_unsure_selector_is_settled_by_a_sure_reading_of_one_of_its_two_answers(reading, expected):
+    torn = Parse(text="can someone explain it in normal words", intent="faq", intent_confidence=0.95,
+                 intent_ranking=[("faq", 0.95)],
+                 selector_ranking=[("iop_duration", 0.46), ("what_is_iop", 0.44), ("iop_cost", 0.05)],
+                 entities={"iop_sense": "treatment"}, reading=reading)
+    assert routing.decide(torn, {}, FAQ_KEYS).responses == expected
+
+
+def test_a_sure_reading_does_not_turn_a_fallback_into_an_answer():
+    fallback = Parse(text="what about my cat", intent="nlu_fallback", intent_confidence=0.3,
+                     intent_ranking=[("nlu_fallback", 0.3)], selector_ranking=[("iop_cost", 0.5), ("what_is_iop", 0.4)],
+                     entities={}, reading=[("iop_cost", 0.95)])
+    assert routing.decide(fallback, {}, FAQ_KEYS).responses != ["utter_faq/iop_cost"]

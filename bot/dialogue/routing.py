@@ -83,6 +83,8 @@ CONTEXT_READING, CONTEXT_MIN_COVERAGE = 0.7, 0.3
 STAY_ON_TOPIC, REFERS_BACK_MAX_WORDS = 0.8, 12
 ALONE_UNSURE = 0.8
 MISREAD_FOLLOW_UPS = HALF_REJECTED | {"facility_question"}
+# The selector unsure between two answers, the phrasebook's classifier this sure of one of them decides.
+SURE_READING = 0.8
 MAX_MISSES_BEFORE_HANDOFF = 2
 # A number in a short message after the eye answer is a pressure reading ("so is 23 too high"),
 # however sure the classifier is that the message is off-topic.
@@ -294,7 +296,7 @@ def _route(
         first, second = (answer_in_sense(key, "treatment", faq_keys) for key in pair)
         return Decision(first.responses + second.responses, {"iop_sense": "treatment"})
 
-    parse = _in_context(parse, slots.get("topic"), remembered, cue)
+    parse = _settled_by_reading(_in_context(parse, slots.get("topic"), remembered, cue))
     unsure = is_guess(parse, slots.get("topic"))
     if remembered in SENSE_ANSWERS and cue is None and _short(parse.text) and (
         unsure or parse.intent in {FAQ, "help"} or parse.intent == "out_of_scope"
@@ -347,6 +349,19 @@ def _in_context(parse: Parse, topic: str | None, remembered: str | None, cue: st
     if parse.selector_ranking[0][1] < CONTEXT_SELECTOR_CONFIDENCE:
         return parse
     return dataclasses.replace(parse, intent=FAQ)
+
+
+def _settled_by_reading(parse: Parse) -> Parse:
+    """An FAQ question the selector is unsure of between its first two answers ("can someone explain
+    iop therapy in normal words": what IOP is, or what outpatient care is) that the phrasebook's
+    classifier is sure is one of those two: that one, as if the selector were sure."""
+    if parse.intent != FAQ or not parse.reading or not is_unsure(parse):
+        return parse
+    key, probability = parse.reading[0]
+    if probability < SURE_READING or key not in [k for k, _ in parse.selector_ranking[:2]]:
+        return parse
+    rest = [(k, conf) for k, conf in parse.selector_ranking if k != key]
+    return dataclasses.replace(parse, selector_ranking=[(key, 1.0), *rest])
 
 
 def _two_questions(parse: Parse, faq_keys: set[str]) -> tuple[str, str] | None:
