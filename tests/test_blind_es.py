@@ -19,14 +19,14 @@ from bot.nlu.language import detect
 from tests.helpers import DATA, report
 
 BLIND = DATA / "blind"
-# Reached on 2026-12-07: single messages 0.804 (everyday 0.856, uncovered 0.800, senses 0.977,
-# medical 0.762, two questions 0.355), conversations 0.560 (14/25). (Earlier models reached 0.714 to
-# 0.791 singles and 0.48 to 0.56 conversations: Spanish figures move by a few points from one retrain
-# to the next, so the floors keep that margin.)
-# The targets are 0.93 / 0.90 / 0.98: the first two are not met.
+# Reached on 2026-12-07, second session: single messages 0.817 (everyday 0.863, uncovered 0.800, senses
+# 0.977, medical 0.762, two questions 0.452), conversations 0.680 (17/25). Before: 0.804 (two questions
+# 0.355) and 0.560 to 0.600. (Earlier models reached 0.714 to 0.791 singles and 0.48 to 0.56
+# conversations: Spanish figures move by a few points from one retrain to the next, so the floors keep
+# that margin.) The targets are 0.93 / 0.90 / 0.98: the first two are not met.
 FLOORS = {
-    "single messages": 0.79,
-    "conversations": 0.50,
+    "single messages": 0.80,
+    "conversations": 0.56,
 }
 MIN_LANGUAGE_RIGHT = 0.97
 
