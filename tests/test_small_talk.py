@@ -62,3 +62,17 @@ def test_the_component_promotes_the_intent_but_never_over_a_crisis(tmp_path):
     assert question.get("intent")["name"] == "faq"
     assert crisis.get("intent")["name"] == "crisis"
     assert button.get("intent")["name"] == "greet"
+
+
+def test_a_question_read_as_yes_or_no_goes_to_the_fallback(tmp_path):
+    component = SmallTalkReader.create(SmallTalkReader.get_default_config(), LocalModelStorage(tmp_path),
+                                       Resource("small_talk"), ExecutionContext(GraphSchema({}), "test"))
+    asked = [_message("y si no tengo?", "deny", 0.6), _message("what if i say no to the meds", "deny", 0.5),
+             _message("and is that a yes from my plan?", "affirm", 0.7)]
+    plain_answers = [_message("no", "deny", 0.9), _message("no thanks, that's all", "deny", 0.8),
+                     _message("yes please", "affirm", 0.9), _message("ok?", "affirm", 0.6)]
+    question = _message("how long is it?", "faq", 0.9)
+    component.process([*asked, *plain_answers, question])
+    assert [m.get("intent")["name"] for m in asked] == ["nlu_fallback"] * 3
+    assert [m.get("intent")["name"] for m in plain_answers] == ["deny", "deny", "affirm", "affirm"]
+    assert question.get("intent")["name"] == "faq"

@@ -4,8 +4,10 @@
 A classifier trained on full sentences is unsure of two or three letters of chat shorthand (it read
 "heyy" as not understood and "help" as goodbye). This step gives a message made only of phrases of one
 intent in ``bot/data/small_talk.yml`` (plus filler words) that intent, at the top of the ranking.
-A message with anything else in it is left to the classifier. Runs after the safety guard (a crisis
-is never small talk) and on live messages only.
+A message with anything else in it is left to the classifier. A question the classifier takes for a
+plain yes or no ("y si no tengo?" after the insurance answer) is sent to the fallback instead, so the
+router reads it, in the conversation's context, rather than a rule answering "anything else?". Runs
+after the safety guard (a crisis is never small talk) and on live messages only.
 """
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ DEFAULT_LIST = Path(__file__).resolve().parents[1] / "data" / "small_talk.yml"
 MAX_WORDS = 6
 LONGEST_PHRASE = 4
 MIXABLE = ("goodbye", "thanks", "greet")  # together in one message, the first of these counts
+YES_NO, FALLBACK = {"affirm", "deny"}, "nlu_fallback"
+# (words as plain() gives them: lowercase, no accents, letters typed twice kept once)
+QUESTION_START = re.compile(r"(?:what if|and if|what about|how|why|when|where|which|who|y si|que pasa|"
+                            r"como|cuando|donde|cual|por que|quien|cuanto)\b")
 _WORDS = re.compile(r"[a-z0-9']+")
 
 
@@ -99,9 +105,19 @@ class SmallTalkReader(ConfiguredComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message, text in visitor_texts(messages):
-            if (message.get(INTENT) or {}).get("name") == "crisis":
+            current = (message.get(INTENT) or {}).get("name")
+            if current == "crisis":
                 continue
             intent = self._reader.intent(text)
             if intent:
                 promote_intent(message, intent)
+            elif current in YES_NO and asks(text):
+                promote_intent(message, FALLBACK)  # not understood: the router reads it (in context)
         return messages
+
+
+def asks(text: str) -> bool:
+    """A question of three words or more ("y si no tengo?", "what if i say no to meds"): never a plain
+    yes or no, however much it looks like one to the classifier."""
+    words = plain(text)
+    return len(words) >= 3 and (text.rstrip().endswith("?") or QUESTION_START.match(" ".join(words)) is not None)
