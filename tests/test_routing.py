@@ -433,3 +433,19 @@ def test_a_sure_reading_does_not_turn_a_fallback_into_an_answer():
                      intent_ranking=[("nlu_fallback", 0.3)], selector_ranking=[("iop_cost", 0.5), ("what_is_iop", 0.4)],
                      entities={}, reading=[("iop_cost", 0.95)])
     assert routing.decide(fallback, {}, FAQ_KEYS).responses != ["utter_faq/iop_cost"]
+
+
+@pytest.mark.parametrize(("ranking", "misses", "expected"), [
+    # not understood, nothing to offer, most likely a question for the facility: said so honestly
+    ([("nlu_fallback", 0.3), ("facility_question", 0.46), ("out_of_scope", 0.41)], 0, ["utter_facility_question"]),
+    ([("nlu_fallback", 0.3), ("out_of_scope", 0.35), ("greet", 0.2)], 0, ["utter_out_of_scope"]),
+    # too unsure, or another intent first: asked to rephrase, as before
+    ([("nlu_fallback", 0.3), ("facility_question", 0.25), ("greet", 0.2)], 0, ["utter_ask_rephrase"]),
+    ([("nlu_fallback", 0.3), ("thanks", 0.4), ("out_of_scope", 0.35)], 0, ["utter_ask_rephrase"]),
+    # a second miss in a row is not guessed at: rephrase (then a person)
+    ([("nlu_fallback", 0.3), ("facility_question", 0.46)], 1, ["utter_ask_rephrase"]),
+])
+def test_a_message_not_understood_gets_the_honest_reply_it_most_likely_needs(ranking, misses, expected):
+    lost = Parse(text="como pongo una queja formal", intent="nlu_fallback", intent_confidence=0.3,
+                 intent_ranking=ranking, selector_ranking=[("how_to_start", 0.4)], entities={})
+    assert routing.decide(lost, {"misses": misses}, FAQ_KEYS).responses == expected

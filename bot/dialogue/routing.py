@@ -85,6 +85,9 @@ ALONE_UNSURE = 0.8
 MISREAD_FOLLOW_UPS = HALF_REJECTED | {"facility_question"}
 # The selector unsure between two answers, the phrasebook's classifier this sure of one of them decides.
 SURE_READING = 0.8
+# A message not understood, with no two answers to offer, that the classifier most likely takes for a
+# question about the facility or an off-topic one, at least this likely: that honest reply, not "rephrase".
+HONEST_GUESS = 0.3
 MAX_MISSES_BEFORE_HANDOFF = 2
 # A number in a short message after the eye answer is a pressure reading ("so is 23 too high"),
 # however sure the classifier is that the message is off-topic.
@@ -208,10 +211,22 @@ def did_you_mean(parse: Parse, faq_keys: set[str], misses: float, extra: dict[st
     for key, bonus in (extra or {}).items():
         ranked[key] = ranked.get(key, 0.0) + bonus
     offers = [k for k, s in sorted(ranked.items(), key=lambda kv: kv[1], reverse=True) if s >= MIN_CANDIDATE_SCORE][:3]
+    if misses == 1 and len(offers) < 2 and (honest := _honest_guess(parse)):
+        return Decision([f"utter_{honest}"])  # "como pongo una queja formal": the facility's to answer
     if misses > 1 or len(offers) < 2:
         return Decision(["utter_ask_rephrase"], {"misses": misses})
     buttons = [{"key": key, "payload": f'/choose_answer{{"answer_key": "{key}"}}'} for key in offers]
     return Decision(["utter_did_you_mean"], {"misses": misses}, buttons)
+
+
+def _honest_guess(parse: Parse) -> str | None:
+    """For a message not understood and near no answer: the honest reply (the facility's question,
+    off-topic) the classifier ranks first among the real intents, when it gives it at least
+    HONEST_GUESS; else None (the visitor is asked to rephrase)."""
+    real = [(name, conf) for name, conf in parse.intent_ranking if name != "nlu_fallback"]
+    if real and real[0][0] in {"facility_question", "out_of_scope"} and real[0][1] >= HONEST_GUESS:
+        return real[0][0]
+    return None
 
 
 def is_unsure(parse: Parse) -> bool:
