@@ -274,6 +274,10 @@ def test_honest_replies_and_the_resources_line_on_every_path(intent):
         # a first part that asks without starting with a question word is a question, not context
         ("residential vs inpatient whats the difference? and which one costs more",
          ["residential vs inpatient whats the difference", "and which one costs more"]),
+        # "&" and "+" join two questions as "and" does; not inside one ("3 + 4 hours")
+        ("is there group therapy & do they test for drugs", ["is there group therapy", "do they test for drugs"]),
+        ("how long is php + what does it cost", ["how long is php", "what does it cost"]),
+        ("is it 3 + 4 hours a day", ["is it 3 + 4 hours a day"]),
     ],
 )
 def test_two_question_split(text, parts):
