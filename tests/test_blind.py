@@ -15,8 +15,9 @@ from tests.helpers import DATA, report
 
 BLIND = DATA / "blind"
 # Reached on 2026-12-07, second session (the small-talk reader, companies as stock cues, the
-# phrasebook's classifier on meaning and spelling, honest replies for a miss): singles 0.942 (everyday
-# 0.958, uncovered 0.935, senses 1.000, medical 0.969, two questions 0.800), conversations 0.727
+# phrasebook's classifier on meaning and spelling, honest replies for a miss, "&" and "+" split two
+# questions): singles 0.947 (everyday 0.958, uncovered 0.935, senses 1.000, medical 0.969, two questions
+# 0.844), conversations 0.727
 # (follow-ups 21/36, sense memory 8/8, topic switches 11/11); uncovered given an FAQ answer 1/93;
 # wrong-sense 0. Before: singles 0.921 (everyday 0.943, senses 0.960, two questions 0.733), wrong-sense 2.
 # The targets (0.97 / 0.95) are not met.
@@ -25,8 +26,8 @@ FLOORS = {
     "uncovered": 0.91,
     "senses": 0.98,
     "medical": 0.95,
-    "two_questions": 0.77,
-    "single messages": 0.93,
+    "two_questions": 0.82,
+    "single messages": 0.94,
     "conversations": 0.70,
 }
 # share of uncovered questions given some FAQ answer (reached: 1/93; 5/93 before the coverage check)
