@@ -14,7 +14,6 @@ import logging
 import os
 import sys
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from bot import content
 from bot.nlu.fingerprint import fingerprint, module_files
 from bot.nlu.sentence_encoder import DIMENSIONS, SentenceEncoder, encode
+from bot.nlu.text import unaccented
 from bot.settings import ROOT
 
 CACHE = ROOT / "models" / "phrasebook"
@@ -82,19 +82,23 @@ class Phrasebook:
         return [Match(str(model.classes[i]), float(probabilities[i])) for i in order]
 
     def _spellings(self, texts: list[str]) -> Any:
-        """Character n-gram weights (tf-idf over the phrasings), one sparse row per text. Refitted on
-        the phrasings rather than kept: about 0.2 s, and the same phrasings give the same columns."""
+        """Character n-gram weights (tf-idf over the phrasings), one sparse row per text."""
+        return self._vectorizer().transform(texts)
+
+    def _vectorizer(self) -> TfidfVectorizer:
+        """Refitted on the phrasings rather than kept: about 0.2 s, and the same phrasings give the
+        same columns."""
         if self._spelling is None:
             self._spelling = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
-                                             preprocessor=_plain, dtype=np.float32).fit(self.texts)
-        return self._spelling.transform(texts)
+                                             preprocessor=unaccented, dtype=np.float32).fit(self.texts)
+        return self._spelling
 
     def fit(self) -> Classifier:
         """The classifier: read from beside the vectors when it was fitted on exactly them, else fitted
         (about 10 s) and kept there, so a server start only reads it."""
         if self._model is None:
             self._model = Classifier.load(self._model_file) if self._model_file else None
-            columns = self._spellings(self.texts[:1]).shape[1]
+            columns = len(self._vectorizer().vocabulary_)
             if self._model is not None and self._model.coef.shape[1] != columns + DIMENSIONS:
                 self._model = None
         if self._model is None:
@@ -106,12 +110,6 @@ class Phrasebook:
             if self._model_file:
                 self._model.save(self._model_file)
         return self._model
-
-
-def _plain(text: str) -> str:
-    """Lowercase without accents: "qué"/"que", "días"/"dias" are spelt both ways."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)

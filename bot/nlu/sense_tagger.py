@@ -232,7 +232,6 @@ class SenseReader:
                 readings.append(_Hit(token.i, token.i + 1, _Cue("eye", 2, f"reading {token.lower_}", False)))
         return readings
 
-
     def _company_offerings(self, lowered: Doc) -> list[_Hit]:
         """ "the stripe iop", "iop date for stripe", "la iop de stripe": a company named next to
         IOP is a stock offering. A company named anywhere else is no cue ("i work at tesla")."""

@@ -12,7 +12,6 @@ after the safety guard (a crisis is never small talk) and on live messages only.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.component import ConfiguredComponent, promote_intent, visitor_texts
+from bot.nlu.text import unaccented
 
 DEFAULT_LIST = Path(__file__).resolve().parents[1] / "data" / "small_talk.yml"
 MAX_WORDS = 6
@@ -38,9 +38,7 @@ _WORDS = re.compile(r"[a-z0-9']+")
 def plain(text: str) -> list[str]:
     """Lowercase words without accents, letters typed twice or more kept once ("Holaaa!!" -> hola,
     "goodbye" -> godbye: a phrase is compared in the same shape)."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return [re.sub(r"(.)\1+", r"\1", word) for word in _WORDS.findall(text)]
+    return [re.sub(r"(.)\1+", r"\1", word) for word in _WORDS.findall(unaccented(text))]
 
 
 class SmallTalk:
