@@ -399,6 +399,14 @@ def in_context(text: str, intent: str, key: str, alone: float, together: tuple[s
         # read together it is not surely the last answer
         (in_context("how often tho", "faq", "iop_schedule", 0.5, ("iop_duration", 0.6)),
          {"topic": "iop_duration"}, ["utter_faq/iop_schedule"]),
+        # read alone as asking what the assistant can do: more about the last answer, for someone else
+        (in_context("what about for teenagers", "help", "iop_schedule", 0.3, ("iop_duration", 0.95)),
+         {"topic": "iop_duration"}, ["utter_faq/iop_duration"]),
+        # ... but a plain request for help, or one that leans on nothing, gets the help reply
+        (in_context("what can you do", "help", "iop_schedule", 0.3, ("iop_duration", 0.95)),
+         {"topic": "iop_duration"}, ["utter_help"]),
+        (in_context("what about for teenagers", "help", "iop_schedule", 0.3, ("iop_duration", 0.95)),
+         {}, ["utter_help"]),
         # a question about the facility is never more of the topic
         (in_context("can i bring my dog to it", "facility_question", "iop_schedule", 0.5, ("iop_duration", 0.95)),
          {"topic": "iop_duration"}, ["utter_facility_question"]),
@@ -453,3 +461,11 @@ def test_a_message_not_understood_gets_the_honest_reply_it_most_likely_needs(ran
     lost = Parse(text="como pongo una queja formal", intent="nlu_fallback", intent_confidence=0.3,
                  intent_ranking=ranking, selector_ranking=[("how_to_start", 0.4)], entities={})
     assert routing.decide(lost, {"misses": misses}, FAQ_KEYS).responses == expected
+
+
+def test_the_help_reply_is_no_topic_of_its_own():
+    helped = Parse(text="help", intent="help", intent_confidence=0.99, intent_ranking=[("help", 0.99)],
+                   selector_ranking=[], entities={})
+    decision = routing.decide(helped, {"topic": "iop_cost"}, FAQ_KEYS)
+    assert decision.responses == ["utter_help"]
+    assert "topic" not in decision.slots  # "is it covered" next still leans on the cost answer

@@ -39,7 +39,7 @@ from bot.nlu.sentence_encoder import encode
 
 # The intents whose reply the router decides (the rules answer every other one).
 ROUTED = {"faq", "iop_eye", "iop_stock", "php_programming", "choose_sense", "choose_answer", "nlu_fallback",
-          "out_of_scope", "facility_question", "medical_advice"}
+          "out_of_scope", "facility_question", "medical_advice", "help"}
 SILENT = {"feedback"}  # stored with the conversation, never answered
 REMEMBERED = ("iop_sense", "pending_answer", "misses", "topic")
 

@@ -83,6 +83,8 @@ CONTEXT_READING, CONTEXT_MIN_COVERAGE = 0.7, 0.3
 STAY_ON_TOPIC, REFERS_BACK_MAX_WORDS = 0.8, 12
 ALONE_UNSURE = 0.8
 MISREAD_FOLLOW_UPS = HALF_REJECTED | {"facility_question"}
+# What a message that may ask more about the last answer was read as ("what about for teenagers": help).
+MAY_ASK_MORE = {FAQ, "nlu_fallback", "help"}
 # The selector unsure between two answers, the phrasebook's classifier this sure of one of them decides.
 SURE_READING = 0.8
 # A message not understood, with no two answers to offer, that the classifier most likely takes for a
@@ -146,7 +148,7 @@ class Parse:
 
 
 NOT_TOPICS = {"crisis_resources", "out_of_scope", "facility_question", "medical_advice", "php_programming",
-              "human_handoff"}
+              "human_handoff", "help"}
 
 
 def answer_key(response: str) -> str:
@@ -333,7 +335,7 @@ def _route(
             return Decision(["utter_ask_iop_sense"], {"pending_answer": "what_is_iop"})  # "iop??"
         return did_you_mean(parse, faq_keys, slots.get("misses") or 0.0, extra_candidates)
 
-    if parse.intent in HONEST_REPLIES:
+    if parse.intent in HONEST_REPLIES or parse.intent == "help":
         return Decision([f"utter_{parse.intent}"])
 
     key = parse.selector_ranking[0][0] if parse.intent == FAQ and parse.selector_ranking else parse.intent
@@ -418,7 +420,7 @@ def may_stay_on_topic(parse: Parse, topic: str | None) -> bool:
     such a message together with the previous one (``in_context``)."""
     alone = parse.reading[0][1] if parse.reading else 0.0
     return (bool(topic) and _leans_on_context(parse.text, REFERS_BACK_MAX_WORDS)
-            and parse.intent in {FAQ, "nlu_fallback"} and alone < ALONE_UNSURE)
+            and parse.intent in MAY_ASK_MORE and alone < ALONE_UNSURE)
 
 
 def _stays_on_topic(parse: Parse, topic: str | None, sense: str | None) -> bool:
