@@ -407,6 +407,10 @@ def in_context(text: str, intent: str, key: str, alone: float, together: tuple[s
          {"topic": "iop_duration"}, ["utter_help"]),
         (in_context("what about for teenagers", "help", "iop_schedule", 0.3, ("iop_duration", 0.95)),
          {}, ["utter_help"]),
+        # a message only half taken for the facility's question may be more of the topic
+        (dataclasses.replace(in_context("can it be changed later on", "facility_question", "iop_schedule", 0.3,
+                                        ("iop_duration", 0.95)), intent_confidence=0.47),
+         {"topic": "iop_duration"}, ["utter_faq/iop_duration"]),
         # a question about the facility is never more of the topic
         (in_context("can i bring my dog to it", "facility_question", "iop_schedule", 0.5, ("iop_duration", 0.95)),
          {"topic": "iop_duration"}, ["utter_facility_question"]),

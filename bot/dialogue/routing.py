@@ -85,6 +85,10 @@ ALONE_UNSURE = 0.8
 MISREAD_FOLLOW_UPS = HALF_REJECTED | {"facility_question"}
 # What a message that may ask more about the last answer was read as ("what about for teenagers": help).
 MAY_ASK_MORE = {FAQ, "nlu_fallback", "help"}
+# ... or, less surely than this, as off-topic or the facility's question ("can it be changed later on"
+# after the treatment plan answer: facility 0.47). No development-set answer changes with it (English
+# and Spanish, alone and after a treatment answer); the service-dog question is far surer.
+UNSURE_INTENT = 0.6
 # The selector unsure between two answers, the phrasebook's classifier this sure of one of them decides.
 SURE_READING = 0.8
 # A message not understood, with no two answers to offer, that the classifier most likely takes for a
@@ -416,11 +420,13 @@ def _follow_up(parse: Parse, topic: str | None, unsure: bool, sense: str | None 
 def may_stay_on_topic(parse: Parse, topic: str | None) -> bool:
     """True for a message that may ask more about the last answer: it refers back, it is an FAQ
     question or not understood (a question about the facility, "can i bring my service dog", is not
-    more of the topic), and read alone it is not clearly another question. The policy reads only
-    such a message together with the previous one (``in_context``)."""
+    more of the topic, unless the classifier is unsure of that), and read alone it is not clearly
+    another question. The policy reads only such a message together with the previous one
+    (``in_context``)."""
     alone = parse.reading[0][1] if parse.reading else 0.0
-    return (bool(topic) and _leans_on_context(parse.text, REFERS_BACK_MAX_WORDS)
-            and parse.intent in MAY_ASK_MORE and alone < ALONE_UNSURE)
+    misread = parse.intent in MAY_ASK_MORE or (parse.intent in MISREAD_FOLLOW_UPS
+                                               and parse.intent_confidence < UNSURE_INTENT)
+    return bool(topic) and _leans_on_context(parse.text, REFERS_BACK_MAX_WORDS) and misread and alone < ALONE_UNSURE
 
 
 def _stays_on_topic(parse: Parse, topic: str | None, sense: str | None) -> bool:
