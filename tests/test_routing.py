@@ -182,6 +182,12 @@ def unsure(text: str, **entities) -> Parse:
         (unsure("y eso en que se diferencia"), {"topic": "what_is_php"}, ["utter_faq/iop_vs_php"]),
         # an eye conversation keeps its sense for an unclear short follow-up
         (unsure("what's too high?"), {"iop_sense": "eye", "topic": "iop_eye"}, ["utter_iop_eye"]),
+        # ... and a number read as asking for medical advice is a question about the reading
+        (parse("is 22 normal", intent="medical_advice"), {"iop_sense": "eye", "topic": "iop_eye"}, ["utter_iop_eye"]),
+        # ... but asking what to do about it is the medical boundary's
+        (parse("mine is 26 should i use my moms drops", intent="medical_advice"),
+         {"iop_sense": "eye", "topic": "iop_eye"}, ["utter_medical_advice"]),
+        (parse("is 22 normal", intent="medical_advice"), {}, ["utter_medical_advice"]),
         # a clear new question wins over the topic
         (parse("how much does it cost", key="iop_cost"), {"topic": "iop_schedule"}, ["utter_faq/iop_cost"]),
         # no topic yet: an unclear message is still a did-you-mean or a rephrase request

@@ -98,6 +98,7 @@ MAX_MISSES_BEFORE_HANDOFF = 2
 # A number in a short message after the eye answer is a pressure reading ("so is 23 too high"),
 # however sure the classifier is that the message is off-topic.
 READING = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d)?(?![\d.])")
+READING_MAX_WORDS = 6
 
 _ORDINALS = {"1": 0, "one": 0, "first": 0, "2": 1, "two": 1, "second": 1, "3": 2, "three": 2, "third": 2}
 
@@ -323,9 +324,11 @@ def _route(
         unsure or parse.intent in {FAQ, "help"} or parse.intent == "out_of_scope"
         and (parse.intent_confidence < SURE_OUT_OF_SCOPE or remembered == "eye" and READING.search(parse.text))
         or parse.intent == "facility_question" and _leans_on_context(parse.text)
+        or parse.intent == "medical_advice" and remembered == "eye" and _asks_about_a_reading(parse.text)
     ):
         # "mine was 24, is that high?" after the eye answer (even when read as a question about the
-        # facility: it leans on the last answer), "what happens to the price on day one" after
+        # facility: it leans on the last answer, or as asking for medical advice: the eye answer says
+        # what the numbers mean and to have them checked), "what happens to the price on day one" after
         # the stock one: with no cue for another sense, a short question stays in the conversation's sense
         return Decision([f"utter_{SENSE_ANSWERS[remembered]}"])
     if _stays_on_topic(parse, slots.get("topic"), cue or remembered):
@@ -390,6 +393,12 @@ def _two_questions(parse: Parse, faq_keys: set[str]) -> tuple[str, str] | None:
     if first in faq_keys and second in faq_keys and first != second:
         return first, second
     return None
+
+
+def _asks_about_a_reading(text: str) -> bool:
+    """"is 22 normal", "mine's 25 is that bad": a number and a few words, no more (asking what to do
+    about it, "should i use my mom's drops", is the medical boundary's)."""
+    return bool(READING.search(text)) and len(text.split()) <= READING_MAX_WORDS
 
 
 def _short(text: str) -> bool:
