@@ -131,11 +131,17 @@ def test_two_question_reader_marks_two_questions_and_leaves_one_alone(storage, c
     button = Message({TEXT: '/choose_sense{"iop_sense": "eye"}'})
     # "it" alone says too little; read as the program, the second part asks about coverage
     pronoun = Message({TEXT: "how much is the program and does my plan cover it"})
-    reader.process([two, one, button, pronoun])
+    # a first question without a question word, read as context first, then as a question of its own
+    no_question_word = Message({TEXT: "price of iop per week plus how many weeks will it go on"})
+    # ... but then the second part's "it" is the first part's subject, not a question about IOP
+    context = Message({TEXT: "my doctor wants me in a partial hospitalization program, what is it"})
+    reader.process([two, one, button, pronoun, no_question_word, context])
     for message in (two, pronoun):
         found = {e["entity"]: e["value"] for e in message.get("entities", [])}
         assert found == {"first_question": "iop_cost", "second_question": "iop_insurance"}, message.get(TEXT)
-    assert one.get("entities", []) == [] and button.get("entities", []) == []
+    found = {e["entity"]: e["value"] for e in no_question_word.get("entities", [])}
+    assert found == {"first_question": "iop_cost", "second_question": "iop_duration"}
+    assert one.get("entities", []) == [] and button.get("entities", []) == [] and context.get("entities", []) == []
 
 
 def test_coverage_scorer_scores_the_ranked_answers_by_meaning(storage, context):

@@ -292,6 +292,14 @@ def test_two_question_split(text, parts):
     assert split(text) == parts
 
 
+def test_two_question_split_may_read_a_first_part_without_a_question_word_as_a_question():
+    from bot.nlu.two_questions import split
+
+    text = "price for iop per week plus how many weeks is it"
+    assert split(text) == [text.replace(" plus", "")]  # first: context for the question after it
+    assert split(text, context_first=False) == ["price for iop per week", "how many weeks is it"]
+
+
 @pytest.mark.parametrize("text", ["iop?", "IOP", "what's an iop", "iop means?"])
 def test_a_bare_acronym_asks_which_sense_whatever_the_classifier_guessed(text):
     message = parse(text, key="iop_cost", acronym="iop")

@@ -9,7 +9,9 @@ answers with at least ``min_probability`` (chosen on the development set, tests/
 30 of its 33 English and 9 of its 12 Spanish two-question messages rightly and 2 of its single questions
 wrongly; 0.5 split one more Spanish one and 5 single questions; with meaning alone 0.5 had split 28, 7
 and 1; the nearest phrasings alone, before that, 23 and 2). A part that says "it" ("and how long does it last") is
-also read with "iop" in its place, and the surer reading counts. It emits ``first_question`` and
+also read with "iop" in its place, and the surer reading counts. A first part without a question
+word ("price for iop per week plus how many weeks is it") is read as context for the second first,
+then, if that gives no two answers, as a question of its own (no development-set message changed). It emits ``first_question`` and
 ``second_question`` entities with the two answer keys. Runs on live messages only.
 """
 from __future__ import annotations
@@ -45,14 +47,16 @@ _ASKS_WITHIN = re.compile(r"\b(?:how|what|whats|what's|when|where|who|whos|why|w
 _IT = re.compile(r"\b(?:it|its|it's)\b", re.I)
 _ASKS = re.compile(rf"^[¿¡]?(?:and |also |plus |so |but |y |pero )?[¿¡]?{_QUESTION_WORD}\b", re.I)
 MIN_WORDS = 3
-def split(text: str) -> list[str]:
+def split(text: str, context_first: bool = True) -> list[str]:
     """The message's questions. A part that is not a question ("my son is 16") is context:
-    it joins the question after it. Parts shorter than MIN_WORDS words join the one before."""
+    it joins the question after it (unless ``context_first`` is off: "price for iop per week plus how
+    many weeks" asks without a question word). Parts shorter than MIN_WORDS words join the one before."""
     parts = [p.strip(" .!,;¿¡") for p in _SPLIT.split(text) if p and p.strip(" .!,;¿¡")]
     questions: list[str] = []
     context = ""
     for part in parts:
-        if not _ASKS.match(part) and not _ASKS_WITHIN.search(part) and part is not parts[-1] and not questions:
+        if (context_first and not _ASKS.match(part) and not _ASKS_WITHIN.search(part) and part is not parts[-1]
+                and not questions):
             context = f"{context} {part}".strip()
             continue
         if context:
@@ -65,12 +69,23 @@ def split(text: str) -> list[str]:
 
 
 def two_questions(text: str, min_probability: float, book: Phrasebook | None = None) -> tuple[str, str] | None:
-    """The answer keys of the two questions in ``text``, in order, or None."""
-    parts = split(text)
-    if len(parts) != 2 or not _ASKS.match(parts[1]) and "?" not in text:
-        return None
-    book = book or faq_phrasebook()
-    readings = [[part, _IT.sub("iop", part)] if _IT.search(part) else [part] for part in parts]
+    """The answer keys of the two questions in ``text``, in order, or None. A first part without a
+    question word is read as context first, then as a question of its own (both must be sure)."""
+    tried: list[list[str]] = []
+    for context_first in (True, False):
+        parts = split(text, context_first)
+        if parts not in tried and len(parts) == 2 and (_ASKS.match(parts[1]) or "?" in text):
+            tried.append(parts)
+            # read as its own question, a first part is no subject for the second's "it"
+            # ("my doctor wants me in a partial hospitalization program, what is it")
+            found = _read_two(parts, min_probability, book or faq_phrasebook(), it_is_iop=context_first)
+            if found:
+                return found
+    return None
+
+
+def _read_two(parts: list[str], min_probability: float, book: Phrasebook, it_is_iop: bool) -> tuple[str, str] | None:
+    readings = [[part, _IT.sub("iop", part)] if it_is_iop and _IT.search(part) else [part] for part in parts]
     vectors = iter(encode([reading for both in readings for reading in both]))
     keys = []
     for both in readings:
