@@ -159,3 +159,15 @@ def test_the_previous_text_skips_buttons(domain):
     tracker.update(UserUttered('/choose_answer{"answer_key": "iop_cost"}', {"name": "choose_answer"}))
     tracker.update(UserUttered("ok thanks", {"name": "thanks"}))
     assert previous_text(tracker) is None
+
+
+def test_a_message_not_understood_as_a_whole_is_answered_by_its_surest_clause(policy, domain):
+    # a story first, then the question; the selector torn between three answers
+    story = parse("ive been sober a year thru aa, but my sponsor wants more structure. i work 7 to 3, "
+                  "can i still keep my job and do the program", "faq",
+                  (("iop_schedule", 0.4), ("work_school", 0.35), ("twelve_step", 0.2)))
+    assert turn(policy, domain, new_tracker(domain), story) == ["utter_faq/work_school"]
+    # one clause only: nothing to read apart, the visitor gets the offer
+    torn = parse("can i still keep my job and do the program", "faq",
+                 (("iop_schedule", 0.4), ("work_school", 0.35), ("twelve_step", 0.2)))
+    assert turn(policy, domain, new_tracker(domain), torn) == ["utter_did_you_mean"]

@@ -487,3 +487,27 @@ def test_the_help_reply_is_no_topic_of_its_own():
     decision = routing.decide(helped, {"topic": "iop_cost"}, FAQ_KEYS)
     assert decision.responses == ["utter_help"]
     assert "topic" not in decision.slots  # "is it covered" next still leans on the cost answer
+
+
+@pytest.mark.parametrize(("by_clause", "slots", "expected"), [
+    # one clause surely read as an answer the selector ranked among its first three: that answer
+    (("iop_insurance", 0.7), {}, ["utter_faq/iop_insurance"]),
+    (("how_to_start", 0.7), {}, ["utter_faq/how_to_start"]),
+    # not sure enough, or an answer the selector did not rank: still an offer
+    (("iop_insurance", 0.5), {}, ["utter_did_you_mean"]),
+    (("what_is_php", 0.9), {}, ["utter_did_you_mean"]),
+    # an eye conversation never gets a treatment answer for it
+    (("iop_insurance", 0.9), {"iop_sense": "eye"}, ["utter_did_you_mean"]),
+])
+def test_a_message_not_understood_as_a_whole_may_be_answered_by_one_clause(by_clause, slots, expected):
+    story = Parse(text="my daughter starts next week and we got a quote with a huge deductible. "
+                       "is there a way to know what the plan pays before she starts", intent="faq",
+                  intent_confidence=0.9, intent_ranking=[("faq", 0.9)],
+                  selector_ranking=[("iop_cost", 0.3), ("iop_insurance", 0.28), ("how_to_start", 0.2)],
+                  entities={}, by_clause=by_clause)
+    assert routing.decide(story, slots, FAQ_KEYS).responses == expected
+
+
+def test_clauses_are_sentences_and_comma_separated_parts_of_three_words_or_more():
+    assert routing.clauses("ok so. my son is 19, he vapes. is it like rehab? thx") == [
+        "my son is 19", "is it like rehab"]

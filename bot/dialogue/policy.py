@@ -71,6 +71,18 @@ def read_in_context(parse: routing.Parse, slots: dict[str, Any], previous: str |
     return dataclasses.replace(parse, in_context=(best.key, best.score))
 
 
+def read_by_clause(parse: routing.Parse, slots: dict[str, Any]) -> routing.Parse:
+    """The parse with ``by_clause`` (the phrasebook classifier's surest reading of one of the
+    message's clauses) when the message, not understood as a whole, has two clauses or more."""
+    parts = routing.clauses(parse.text)
+    if len(parts) < 2 or not routing.is_guess(parse, slots.get("topic")):
+        return parse
+    book = faq_phrasebook()
+    best = max((book.classify(vector, part)[0] for vector, part in zip(encode(parts), parts, strict=True)),
+               key=lambda match: match.score)
+    return dataclasses.replace(parse, by_clause=(best.key, best.score))
+
+
 def decide(parse: routing.Parse, slots: dict[str, Any], keys: set[str]) -> routing.Decision:
     """The router's decision, with the typo-tolerant phrasing bonus when the classifier is unsure."""
     unsure = routing.is_guess(parse, slots.get("topic"))
@@ -148,6 +160,6 @@ class RouterPolicy(Policy):
         if self._cache is None or self._cache[0] != key:
             parse = routing.Parse.from_latest_message(message.parse_data or {})
             slots = {name: tracker.get_slot(name) for name in REMEMBERED}
-            parse = read_in_context(parse, slots, previous_text(tracker))
+            parse = read_by_clause(read_in_context(parse, slots, previous_text(tracker)), slots)
             self._cache = (key, decide(parse, slots, faq_keys(domain)))
         return self._cache[1]

@@ -94,6 +94,13 @@ SURE_READING = 0.8
 # A message not understood, with no two answers to offer, that the classifier most likely takes for a
 # question about the facility or an off-topic one, at least this likely: that honest reply, not "rephrase".
 HONEST_GUESS = 0.3
+# A message not understood as a whole, in clauses ("so my son has been vaping since he dropped out.
+# do i just show up or is there an assessment first"): the answer one clause is read as at least this
+# surely, when the selector ranked it among its first three. On the development set 0.6 answered six
+# such messages rightly and none wrongly (the right readings were 0.62 to 0.97).
+CLAUSE_READING = 0.6
+CLAUSE = re.compile(r"[.?!;]+\s*|,\s+|\s+(?:but|so|tho|though|pero|entonces)\s+", re.I)
+CLAUSE_MIN_WORDS = 3
 MAX_MISSES_BEFORE_HANDOFF = 2
 # A number in a short message after the eye answer is a pressure reading ("so is 23 too high"),
 # however sure the classifier is that the message is off-topic.
@@ -125,6 +132,9 @@ class Parse:
     # the phrasebook classifier's first answer for the previous message and this one read together
     # (set by the policy, which knows the previous message, for a follow-up that may stay on the topic)
     in_context: tuple[str, float] | None = None
+    # the phrasebook classifier's surest answer for one of the message's clauses (set by the policy,
+    # for a message not understood as a whole that has two clauses or more)
+    by_clause: tuple[str, float] | None = None
 
     @classmethod
     def from_latest_message(cls, message: dict[str, Any]) -> Parse:
@@ -338,6 +348,9 @@ def _route(
         return answer_in_sense(follow_up, cue or remembered, faq_keys)
 
     if unsure:
+        clause_key = _clause_answer(parse)
+        if clause_key and (cue or remembered or "treatment") == "treatment":
+            return answer_in_sense(clause_key, "treatment", faq_keys)
         if parse.entities.get("acronym") == "iop" and cue is None and remembered is None:
             return Decision(["utter_ask_iop_sense"], {"pending_answer": "what_is_iop"})  # "iop??"
         return did_you_mean(parse, faq_keys, slots.get("misses") or 0.0, extra_candidates)
@@ -386,6 +399,22 @@ def _settled_by_reading(parse: Parse) -> Parse:
         return parse
     rest = [(k, conf) for k, conf in parse.selector_ranking if k != key]
     return dataclasses.replace(parse, selector_ranking=[(key, 1.0), *rest])
+
+
+def clauses(text: str) -> list[str]:
+    """The message's clauses of at least CLAUSE_MIN_WORDS words (sentences, comma-separated parts)."""
+    return [part for part in CLAUSE.split(text) if part and len(part.split()) >= CLAUSE_MIN_WORDS]
+
+
+def _clause_answer(parse: Parse) -> str | None:
+    """The answer one clause of a message not understood as a whole is surely read as, when the
+    selector also ranked it among its first three; else None."""
+    if not parse.by_clause:
+        return None
+    key, probability = parse.by_clause
+    if probability < CLAUSE_READING or key not in [k for k, _ in parse.selector_ranking[:3]]:
+        return None
+    return key
 
 
 def _two_questions(parse: Parse, faq_keys: set[str]) -> tuple[str, str] | None:

@@ -11,8 +11,9 @@ wrongly; 0.5 split one more Spanish one and 5 single questions; with meaning alo
 and 1; the nearest phrasings alone, before that, 23 and 2). A part that says "it" ("and how long does it last") is
 also read with "iop" in its place, and the surer reading counts. A first part without a question
 word ("price for iop per week plus how many weeks is it") is read as context for the second first,
-then, if that gives no two answers, as a question of its own (no development-set message changed). It emits ``first_question`` and
-``second_question`` entities with the two answer keys. Runs on live messages only.
+then, if that gives no two answers, as a question of its own (no development-set message changed).
+It emits ``first_question`` and ``second_question`` entities with the two answer keys. Runs on live
+messages only.
 """
 from __future__ import annotations
 
