@@ -511,3 +511,13 @@ def test_a_message_not_understood_as_a_whole_may_be_answered_by_one_clause(by_cl
 def test_clauses_are_sentences_and_comma_separated_parts_of_three_words_or_more():
     assert routing.clauses("ok so. my son is 19, he vapes. is it like rehab? thx") == [
         "my son is 19", "is it like rehab"]
+
+
+def test_a_message_far_from_its_answers_phrasings_is_not_answered_by_a_clause():
+    # sure selector, but the message is far in meaning from every how-to-start phrasing: the
+    # facility's question (a wait list), not a torn selector
+    far = Parse(text="how long is the wait list to get in, my sister is ready now", intent="faq",
+                intent_confidence=0.99, intent_ranking=[("faq", 0.99), ("facility_question", 0.01)],
+                selector_ranking=[("how_to_start", 0.99), ("after_iop", 0.01)], entities={},
+                coverage={"how_to_start": 0.39, "after_iop": 0.35}, by_clause=("how_to_start", 0.9))
+    assert routing.decide(far, {}, FAQ_KEYS).responses != ["utter_faq/how_to_start"]

@@ -348,7 +348,7 @@ def _route(
         return answer_in_sense(follow_up, cue or remembered, faq_keys)
 
     if unsure:
-        clause_key = _clause_answer(parse)
+        clause_key = _clause_answer(parse, slots.get("topic"))
         if clause_key and (cue or remembered or "treatment") == "treatment":
             return answer_in_sense(clause_key, "treatment", faq_keys)
         if parse.entities.get("acronym") == "iop" and cue is None and remembered is None:
@@ -406,10 +406,12 @@ def clauses(text: str) -> list[str]:
     return [part for part in CLAUSE.split(text) if part and len(part.split()) >= CLAUSE_MIN_WORDS]
 
 
-def _clause_answer(parse: Parse) -> str | None:
+def _clause_answer(parse: Parse, topic: str | None) -> str | None:
     """The answer one clause of a message not understood as a whole is surely read as, when the
-    selector also ranked it among its first three; else None."""
-    if not parse.by_clause:
+    selector also ranked it among its first three; else None. Not for a message far from all of its
+    answer's phrasings ("how long is the wait list to get in, my sister is ready now" is read as how
+    to start, and is the facility's question): the selector was not torn, it was wrong."""
+    if not parse.by_clause or is_far(parse, topic):
         return None
     key, probability = parse.by_clause
     if probability < CLAUSE_READING or key not in [k for k, _ in parse.selector_ranking[:3]]:
