@@ -94,6 +94,10 @@ SURE_READING = 0.8
 # A message not understood, with no two answers to offer, that the classifier most likely takes for a
 # question about the facility or an off-topic one, at least this likely: that honest reply, not "rephrase".
 HONEST_GUESS = 0.3
+# Something only the facility can answer about itself (bot/nlu/facility_cues.py): with it, a message
+# read as off-topic, or not understood while a question about the facility is among the classifier's
+# first two readings, gets the facility's reply.
+FACILITY_CUE = "facility_cue"
 # A message not understood as a whole, in clauses ("so my son has been vaping since he dropped out.
 # do i just show up or is there an assessment first"): the answer one clause is read as at least this
 # surely, when the selector ranked it among its first three. On the development set 0.6 answered six
@@ -236,6 +240,11 @@ def did_you_mean(parse: Parse, faq_keys: set[str], misses: float, extra: dict[st
     return Decision(["utter_did_you_mean"], {"misses": misses}, buttons)
 
 
+def _real_intents(parse: Parse) -> list[str]:
+    """The classifier's intents, best first, without the fallback."""
+    return [name for name, _ in parse.intent_ranking if name != "nlu_fallback"]
+
+
 def _honest_guess(parse: Parse) -> str | None:
     """For a message not understood and near no answer: the honest reply (the facility's question,
     off-topic) the classifier ranks first among the real intents, when it gives it at least
@@ -347,10 +356,14 @@ def _route(
     if follow_up:
         return answer_in_sense(follow_up, cue or remembered, faq_keys)
 
+    if parse.intent == "out_of_scope" and parse.entities.get(FACILITY_CUE):
+        return Decision(["utter_facility_question"])  # "donde estan ubicados": the facility's to answer
     if unsure:
         clause_key = _clause_answer(parse, slots.get("topic"))
         if clause_key and (cue or remembered or "treatment") == "treatment":
             return answer_in_sense(clause_key, "treatment", faq_keys)
+        if parse.entities.get(FACILITY_CUE) and "facility_question" in _real_intents(parse)[:2]:
+            return Decision(["utter_facility_question"])  # "hay estacionamiento?"
         if parse.entities.get("acronym") == "iop" and cue is None and remembered is None:
             return Decision(["utter_ask_iop_sense"], {"pending_answer": "what_is_iop"})  # "iop??"
         return did_you_mean(parse, faq_keys, slots.get("misses") or 0.0, extra_candidates)
