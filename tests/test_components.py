@@ -170,3 +170,21 @@ def test_coverage_scorer_scores_the_ranked_answers_by_meaning(storage, context):
     assert len(reading) == 3 and max(reading, key=reading.get) == "iop_cost" and reading["iop_cost"] > 0.5
     assert set(reading) <= set(near.get(COVERAGE))  # each read answer has its coverage too
     assert "faq_reading" in near.as_dict(only_output_properties=True)
+
+
+def test_two_question_reader_may_ask_less_sureness_of_a_spanish_message(storage, context):
+    from bot.nlu.two_questions import TwoQuestionReader
+
+    english = "how much does iop cost and does my insurance cover it"
+    spanish = "cuanto cuesta el programa intensivo? y el seguro lo cubre"
+    strict = {"min_probability": 0.999}
+
+    def found(config: dict, text: str) -> dict:
+        message = Message({TEXT: text})
+        build(TwoQuestionReader, storage, context, config).process([message])
+        return {e["entity"]: e["value"] for e in message.get("entities", [])}
+
+    assert found(strict, english) == {} and found(strict, spanish) == {}
+    lenient_es = {**strict, "min_probability_es": 0.3}
+    assert found(lenient_es, english) == {}  # English keeps the strict sureness
+    assert found(lenient_es, spanish) == {"first_question": "iop_cost", "second_question": "iop_insurance"}
