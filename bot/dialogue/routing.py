@@ -94,10 +94,11 @@ SURE_READING = 0.8
 # A message not understood, with no two answers to offer, that the classifier most likely takes for a
 # question about the facility or an off-topic one, at least this likely: that honest reply, not "rephrase".
 HONEST_GUESS = 0.3
-# Something only the facility can answer about itself (bot/nlu/facility_cues.py): with it, a message
-# read as off-topic, or not understood while a question about the facility is among the classifier's
-# first two readings, gets the facility's reply.
-FACILITY_CUE = "facility_cue"
+# Something only the facility can answer about itself, or a medicine (bot/nlu/cues.py): with one, a
+# message read as off-topic (or, for a medicine, as the facility's question), or not understood while
+# the classifier ranks that reply among its first two readings, gets the facility's or the medical
+# boundary's reply; a question about using a medicine named by name ("use") always gets the boundary's.
+FACILITY_CUE, MEDICAL_CUE = "facility_cue", "medical_cue"
 # A message not understood as a whole, in clauses ("so my son has been vaping since he dropped out.
 # do i just show up or is there an assessment first"): the answer one clause is read as at least this
 # surely, when the selector ranked it among its first three. On the development set 0.6 answered six
@@ -332,6 +333,8 @@ def _route(
     if cue in SENSE_ANSWERS and parse.intent not in {"out_of_scope", "facility_question", "human_handoff"}:
         return Decision([f"utter_{SENSE_ANSWERS[cue]}"], {"iop_sense": cue})
 
+    if parse.entities.get(MEDICAL_CUE) == "use":
+        return Decision(["utter_medical_advice"])  # "can i stop my lexapro once i start iop"
     pair = _two_questions(parse, faq_keys)
     if pair and (cue or remembered or "treatment") == "treatment" and parse.intent in {FAQ, "nlu_fallback"}:
         first, second = (answer_in_sense(key, "treatment", faq_keys) for key in pair)
@@ -356,12 +359,16 @@ def _route(
     if follow_up:
         return answer_in_sense(follow_up, cue or remembered, faq_keys)
 
+    if parse.intent in {"out_of_scope", "facility_question"} and parse.entities.get(MEDICAL_CUE):
+        return Decision(["utter_medical_advice"])  # "is it ok for him to drink energy drinks on concerta"
     if parse.intent == "out_of_scope" and parse.entities.get(FACILITY_CUE):
         return Decision(["utter_facility_question"])  # "donde estan ubicados": the facility's to answer
     if unsure:
         clause_key = _clause_answer(parse, slots.get("topic"))
         if clause_key and (cue or remembered or "treatment") == "treatment":
             return answer_in_sense(clause_key, "treatment", faq_keys)
+        if parse.entities.get(MEDICAL_CUE) and "medical_advice" in _real_intents(parse)[:2]:
+            return Decision(["utter_medical_advice"])  # "can my son keep taking his meds in the program"
         if parse.entities.get(FACILITY_CUE) and "facility_question" in _real_intents(parse)[:2]:
             return Decision(["utter_facility_question"])  # "hay estacionamiento?"
         if parse.entities.get("acronym") == "iop" and cue is None and remembered is None:
