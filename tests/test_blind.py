@@ -14,21 +14,21 @@ from bench.evaluate import Scores, answer_keys, score_conversations, score_messa
 from tests.helpers import DATA, report
 
 BLIND = DATA / "blind"
-# Reached on 2026-12-07, second session (the small-talk reader, companies as stock cues, the
-# phrasebook's classifier on meaning and spelling, honest replies for a miss, "&" and "+" split two
-# questions): singles 0.947 (everyday 0.958, uncovered 0.935, senses 1.000, medical 0.969, two questions
-# 0.844), conversations 0.727
-# (follow-ups 21/36, sense memory 8/8, topic switches 11/11); uncovered given an FAQ answer 1/93;
-# wrong-sense 0. Before: singles 0.921 (everyday 0.943, senses 0.960, two questions 0.733), wrong-sense 2.
-# The targets (0.97 / 0.95) are not met.
+# Reached on 2026-12-08 (help read in context, clause readings, facility and medicine cues, eye readings,
+# two-question first parts without a question word): singles 0.958 (everyday 0.962, uncovered 0.946,
+# senses 1.000, medical 1.000, two questions 0.889), conversations 0.764 (follow-ups 23/36, sense memory
+# 8/8, topic switches 11/11); uncovered given an FAQ answer 1/93; wrong-sense 0. Before (2026-12-07):
+# singles 0.947 (everyday 0.958, uncovered 0.935, medical 0.969, two questions 0.844), conversations
+# 0.727. The floors keep a few messages of margin (CI retrains from scratch). The targets
+# (0.97 / 0.95) are not met.
 FLOORS = {
     "everyday": 0.94,
-    "uncovered": 0.91,
+    "uncovered": 0.92,
     "senses": 0.98,
     "medical": 0.95,
-    "two_questions": 0.80,
-    "single messages": 0.93,
-    "conversations": 0.70,
+    "two_questions": 0.84,
+    "single messages": 0.94,
+    "conversations": 0.72,
 }
 # share of uncovered questions given some FAQ answer (reached: 1/93; 5/93 before the coverage check)
 MAX_UNCOVERED_WITH_FAQ_ANSWER = 0.025

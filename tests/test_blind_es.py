@@ -19,14 +19,14 @@ from bot.nlu.language import detect
 from tests.helpers import DATA, report
 
 BLIND = DATA / "blind"
-# Reached on 2026-12-07, second session: single messages 0.821 (everyday 0.863, uncovered 0.817, senses
-# 0.977, medical 0.762, two questions 0.452), conversations 0.680 (17/25). Before: 0.804 (two questions
-# 0.355) and 0.560 to 0.600. (Earlier models reached 0.714 to 0.791 singles and 0.48 to 0.56
-# conversations: Spanish figures move by a few points from one retrain to the next, so the floors keep
-# that margin.) The targets are 0.93 / 0.90 / 0.98: the first two are not met.
+# Reached on 2026-12-08: single messages 0.857 (everyday 0.849, uncovered 0.883, senses 0.977, medical
+# 0.857, two questions 0.677 with min_probability_es 0.4), conversations 0.720 (18/25). Before
+# (2026-12-07): 0.821 (two questions 0.452) and 0.680. (Earlier models reached 0.714 to 0.804 singles and
+# 0.48 to 0.60 conversations: Spanish figures move by a few points from one retrain to the next, so the
+# floors keep that margin.) The targets are 0.93 / 0.90 / 0.98: the first two are not met.
 FLOORS = {
-    "single messages": 0.80,
-    "conversations": 0.56,
+    "single messages": 0.83,
+    "conversations": 0.60,
 }
 MIN_LANGUAGE_RIGHT = 0.97
 
