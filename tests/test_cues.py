@@ -79,6 +79,7 @@ def test_the_router_gives_the_facility_reply_for_a_cued_message_it_would_not_ans
     ("cada cuanto me ponen el vivitrol", "mention"), ("is it ok for him to take his concerta with coffee", "use"),
     ("my son is addicted to pills, how much is iop", "mention"),  # a general word never asks for use
     ("how much does iop cost", None), ("dejar de tomar alcohol", None),
+    ("me pasas una receta de tamales", None),  # a recipe, not a prescription
 ])
 def test_reads_medicine_words(text, found):
     assert cues().medical(text) == found
