@@ -241,16 +241,31 @@ def did_you_mean(parse: Parse, faq_keys: set[str], misses: float, extra: dict[st
     return Decision(["utter_did_you_mean"], {"misses": misses}, buttons)
 
 
-def _real_intents(parse: Parse) -> list[str]:
-    """The classifier's intents, best first, without the fallback."""
-    return [name for name, _ in parse.intent_ranking if name != "nlu_fallback"]
+def _real_ranking(parse: Parse) -> list[tuple[str, float]]:
+    """The classifier's intents with their confidence, best first, without the fallback."""
+    return [(name, conf) for name, conf in parse.intent_ranking if name != "nlu_fallback"]
+
+
+# A cue (bot/nlu/cues.py), the reply it asks for, and the readings it turns into that reply.
+CUED_REPLIES = ((MEDICAL_CUE, "medical_advice", {"out_of_scope", "facility_question"}),
+                (FACILITY_CUE, "facility_question", {"out_of_scope"}))
+
+
+def _cued_reply(parse: Parse, unsure: bool) -> str | None:
+    """The honest reply a cue asks for: when the message was read as one of the cue's readings, or is
+    a guess whose classifier ranks that reply among its first two real intents; else None."""
+    ranked = [name for name, _ in _real_ranking(parse)[:2]]
+    for entity, reply, readings in CUED_REPLIES:
+        if parse.entities.get(entity) and (parse.intent in readings or unsure and reply in ranked):
+            return reply
+    return None
 
 
 def _honest_guess(parse: Parse) -> str | None:
     """For a message not understood and near no answer: the honest reply (the facility's question,
     off-topic) the classifier ranks first among the real intents, when it gives it at least
     HONEST_GUESS; else None (the visitor is asked to rephrase)."""
-    real = [(name, conf) for name, conf in parse.intent_ranking if name != "nlu_fallback"]
+    real = _real_ranking(parse)
     if real and real[0][0] in {"facility_question", "out_of_scope"} and real[0][1] >= HONEST_GUESS:
         return real[0][0]
     return None
@@ -359,18 +374,15 @@ def _route(
     if follow_up:
         return answer_in_sense(follow_up, cue or remembered, faq_keys)
 
-    if parse.intent in {"out_of_scope", "facility_question"} and parse.entities.get(MEDICAL_CUE):
-        return Decision(["utter_medical_advice"])  # "is it ok for him to drink energy drinks on concerta"
-    if parse.intent == "out_of_scope" and parse.entities.get(FACILITY_CUE):
-        return Decision(["utter_facility_question"])  # "donde estan ubicados": the facility's to answer
+    cued = _cued_reply(parse, unsure)
+    if cued and not unsure:
+        return Decision([f"utter_{cued}"])  # "donde estan ubicados", "... energy drinks on concerta"
     if unsure:
         clause_key = _clause_answer(parse, slots.get("topic"))
         if clause_key and (cue or remembered or "treatment") == "treatment":
             return answer_in_sense(clause_key, "treatment", faq_keys)
-        if parse.entities.get(MEDICAL_CUE) and "medical_advice" in _real_intents(parse)[:2]:
-            return Decision(["utter_medical_advice"])  # "can my son keep taking his meds in the program"
-        if parse.entities.get(FACILITY_CUE) and "facility_question" in _real_intents(parse)[:2]:
-            return Decision(["utter_facility_question"])  # "hay estacionamiento?"
+        if cued:
+            return Decision([f"utter_{cued}"])  # "hay estacionamiento?", "can he keep his meds in the program"
         if parse.entities.get("acronym") == "iop" and cue is None and remembered is None:
             return Decision(["utter_ask_iop_sense"], {"pending_answer": "what_is_iop"})  # "iop??"
         return did_you_mean(parse, faq_keys, slots.get("misses") or 0.0, extra_candidates)

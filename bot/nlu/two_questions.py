@@ -52,7 +52,6 @@ _ASKS_WITHIN = re.compile(r"\b(?:how|what|whats|what's|when|where|who|whos|why|w
 _IT = re.compile(r"\b(?:it|its|it's)\b", re.I)
 _ASKS = re.compile(rf"^[¿¡]?(?:and |also |plus |so |but |y |pero )?[¿¡]?{_QUESTION_WORD}\b", re.I)
 MIN_WORDS = 3
-OWN_QUESTION_PROBABILITY = 0.65  # the English min_probability
 def split(text: str, context_first: bool = True) -> list[str]:
     """The message's questions. A part that is not a question ("my son is 16") is context:
     it joins the question after it (unless ``context_first`` is off: "price for iop per week plus how
@@ -74,11 +73,13 @@ def split(text: str, context_first: bool = True) -> list[str]:
     return questions
 
 
-def two_questions(text: str, min_probability: float, book: Phrasebook | None = None) -> tuple[str, str] | None:
+def two_questions(text: str, min_probability: float, book: Phrasebook | None = None,
+                  own_question: float | None = None) -> tuple[str, str] | None:
     """The answer keys of the two questions in ``text``, in order, or None. A first part without a
     question word is read as context first, then as a question of its own: then both parts must be
-    read at least OWN_QUESTION_PROBABILITY surely, whatever the language ("diferencia entre el IOP y
-    el tratamiento residencial" is one question)."""
+    read at least ``own_question`` surely (the reader passes its English ``min_probability``, so a
+    Spanish message is held to it too: "diferencia entre el IOP y el tratamiento residencial" is one
+    question); by default ``min_probability``."""
     tried: list[list[str]] = []
     for context_first in (True, False):
         parts = split(text, context_first)
@@ -86,7 +87,7 @@ def two_questions(text: str, min_probability: float, book: Phrasebook | None = N
             tried.append(parts)
             # read as its own question, a first part is no subject for the second's "it"
             # ("my doctor wants me in a partial hospitalization program, what is it")
-            sure = min_probability if context_first else max(min_probability, OWN_QUESTION_PROBABILITY)
+            sure = min_probability if context_first else max(min_probability, own_question or min_probability)
             found = _read_two(parts, sure, book or faq_phrasebook(), it_is_iop=context_first)
             if found:
                 return found
@@ -131,7 +132,7 @@ class TwoQuestionReader(ConfiguredComponent, EntityExtractorMixin):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message, text in visitor_texts(messages):
-            found = two_questions(text, self._min_probability(text))
+            found = two_questions(text, self._min_probability(text), own_question=float(self.config["min_probability"]))
             if found:
                 for name, key in zip(("first_question", "second_question"), found, strict=True):
                     add_entity(message, name, key, self.__class__.__name__)
